@@ -1,0 +1,1 @@
+"""Reliable events: CloudEvents envelope, catalogue of types, outbox relay, inbox consumer."""

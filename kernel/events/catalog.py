@@ -1,0 +1,60 @@
+"""Every event type of the platform and the marshmallow schema of its ``data``.
+
+Producers and consumers import the same definition from here; an event type that is not
+registered cannot be emitted. Each service's events are declared in its own section below as the
+services are built; ``docs/events.md`` documents each one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from marshmallow import Schema
+
+from kernel.events.envelope import TYPE_PATTERN
+
+
+class UnknownEventType(LookupError):
+    """The type is not in the catalogue."""
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str  # e.g. ecommunity.identity.user.registered.v1
+    schema: type[Schema]
+    description: str = ""
+
+    @property
+    def service(self) -> str:
+        return self.name.split(".")[1]
+
+    def validate(self, data: object) -> dict:
+        """``data`` as loaded by the schema; raises marshmallow.ValidationError."""
+        return self.schema().load(data)  # type: ignore[arg-type]
+
+
+_REGISTRY: dict[str, EventType] = {}
+
+
+def define(name: str, schema: type[Schema], description: str = "") -> EventType:
+    """Register an event type; the name must be ``ecommunity.<service>.<noun>.<verb_past>.vN``."""
+    if not re.match(TYPE_PATTERN, name):
+        raise ValueError(f"event type {name!r} does not follow ecommunity.<service>.<noun>.<verb>.vN")
+    existing = _REGISTRY.get(name)
+    if existing is not None and existing.schema is not schema:
+        raise ValueError(f"event type {name!r} is already defined with another schema")
+    event_type = EventType(name, schema, description)
+    _REGISTRY[name] = event_type
+    return event_type
+
+
+def lookup(name: str) -> EventType:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownEventType(f"unknown event type {name!r}; define it in kernel.events.catalog") from None
+
+
+def all_types() -> list[EventType]:
+    return sorted(_REGISTRY.values(), key=lambda e: e.name)

@@ -1,0 +1,110 @@
+"""Run one service (or the gateway) as a process: ``ecommunity-service <name>``.
+
+Checks the configuration and that PostgreSQL (migrated) and RabbitMQ answer; if not, prints one
+line saying what is missing and how to start it, and exits 1 — no traceback. Then runs the nameko
+container until SIGTERM or Ctrl-C, which stop it gracefully (running workers finish, messages in
+flight are returned to their queue); a second signal kills it.
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()  # before anything opens a socket  # noqa: E402
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+SERVICE_CLASSES = {
+    "identity": "services.identity.service:IdentityService",
+    "spaces": "services.spaces.service:SpacesService",
+    "publishing": "services.publishing.service:PublishingService",
+    "gamification": "services.gamification.service:GamificationService",
+    "hotline": "services.hotline.service:HotlineService",
+    "gateway": "gateway.service:GatewayService",
+}
+
+
+def load_class(target: str):
+    module_name, _, class_name = SERVICE_CLASSES.get(target, target).partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def schema_problem(database_url: str, schema: str) -> str | None:
+    import psycopg2
+
+    conn = psycopg2.connect(database_url, connect_timeout=3)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s)", (f"{schema}.schema_migrations",))
+            if cur.fetchone()[0] is None:
+                return f"the database has no schema {schema!r} yet; run `make migrate`"
+    finally:
+        conn.close()
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    from kernel import logging as klogging
+    from kernel.config import ConfigError, Settings, preflight
+    from kernel.db import make_green
+
+    parser = argparse.ArgumentParser(prog="ecommunity-service")
+    parser.add_argument("service", help=f"one of {', '.join(SERVICE_CLASSES)} or module:Class")
+    args = parser.parse_args(argv)
+    prog = f"ecommunity-{args.service.rpartition(':')[2].lower()}"
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    make_green()
+    try:
+        cls = load_class(args.service)
+    except (ImportError, AttributeError) as exc:
+        print(f"{prog}: cannot load {args.service!r}: {exc}", file=sys.stderr)
+        return 2
+    service_name = cls.name
+    problems = preflight(settings)
+    if not problems and service_name != "gateway":
+        line = schema_problem(settings.database_url, service_name)
+        problems = [line] if line else []
+    if problems:
+        for line in problems:
+            print(f"{prog}: {line}", file=sys.stderr)
+        return 1
+
+    from nameko.runners import ServiceRunner
+
+    klogging.configure(service_name, settings.log_level, settings.log_format)
+    runner = ServiceRunner(settings.nameko_config(service_name))
+    runner.add_service(cls)
+
+    stopping = []
+
+    def on_signal(signum, frame):
+        if stopping:
+            runner.kill()
+        else:
+            stopping.append(signum)
+            eventlet.spawn(runner.stop)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    runner.start()
+    import logging
+
+    logging.getLogger("kernel.runner").info("%s started", service_name)
+    try:
+        runner.wait()
+    except Exception:  # noqa: BLE001 - a container died: log it and exit non-zero
+        logging.getLogger("kernel.runner").exception("%s stopped on an error", service_name)
+        return 1
+    logging.getLogger("kernel.runner").info("%s stopped", service_name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""What every eCommunity service has: its database, observability, ``ping`` and probes.
+
+A service subclasses ``PlatformService`` and sets ``name``; nameko finds inherited entrypoints, so
+each service exposes, on its own port (``<SERVICE>_HTTP_PORT``):
+
+- ``GET /healthz`` — the process is alive;
+- ``GET /readyz`` — its PostgreSQL schema and RabbitMQ answer (503 otherwise);
+- ``GET /metrics`` — Prometheus;
+
+and the RPC ``ping`` the gateway uses to prove the path end to end.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from functools import partial
+
+from nameko.extensions import DependencyProvider
+
+from kernel.config import check_postgres, check_rabbitmq, settings_of
+from kernel.db import Database
+from kernel.entrypoints import rpc
+from kernel.metrics import exposition
+from kernel.observability import Observability
+from kernel.web import http, json_response
+
+
+class Readiness(DependencyProvider):
+    """Gives a worker ``check()``: whether RabbitMQ and the service's PostgreSQL answer."""
+
+    def get_dependency(self, worker_ctx):
+        return partial(readiness_checks, self.container)
+
+
+def readiness_checks(container, database_url: str | None = None) -> dict:
+    """``{"rabbitmq": "ok", "postgresql": "ok"}`` or a reason in place of each "ok"."""
+    settings = settings_of(container)
+    checks = {}
+    rabbit = check_rabbitmq(settings.amqp_uri, timeout=2)
+    checks["rabbitmq"] = "ok" if rabbit is None else rabbit
+    database = next((dep for dep in container.dependencies if isinstance(dep, Database)), None)
+    if database is not None or database_url:
+        url = database_url or settings.database_url
+        postgres = check_postgres(url, timeout=2)
+        checks["postgresql"] = "ok" if postgres is None else postgres
+    return checks
+
+
+def readiness_response(checks: dict):
+    ready = all(v == "ok" for v in checks.values())
+    return json_response({"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+
+
+class PlatformService:
+    name = "platform"
+
+    db = Database()
+    observability = Observability()
+    readiness = Readiness()
+
+    @rpc
+    def ping(self):
+        """Proves the RPC path: answers with the service's name and time, touching its database."""
+        row = self.db.fetchone("SELECT now() AS now")
+        return {
+            "service": self.name,
+            "time": datetime.now(timezone.utc).isoformat(),
+            "database_time": row["now"].isoformat() if row else None,
+        }
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return json_response({"status": "alive", "service": self.name})
+
+    @http("GET", "/readyz")
+    def readyz(self, request):
+        return readiness_response(self.readiness())
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        body, content_type = exposition()
+        return 200, {"Content-Type": content_type}, body

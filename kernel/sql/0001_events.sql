@@ -1,0 +1,36 @@
+-- The kernel's tables, created in every service's schema: outbox, inbox, dead letters.
+
+CREATE TABLE outbox (
+    seq         bigserial PRIMARY KEY,
+    event_id    uuid        NOT NULL UNIQUE,
+    type        text        NOT NULL,
+    subject     text        NOT NULL,
+    envelope    jsonb       NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    sent_at     timestamptz
+);
+-- the relay reads only unsent rows, in order
+CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
+
+CREATE TABLE inbox (
+    consumer    text        NOT NULL,
+    event_id    text        NOT NULL,
+    type        text        NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (consumer, event_id)
+);
+
+CREATE TABLE dead_letters (
+    id           bigserial PRIMARY KEY,
+    consumer     text        NOT NULL,
+    queue        text        NOT NULL,
+    event_id     text,
+    type         text,
+    envelope     jsonb       NOT NULL,
+    error        text        NOT NULL,
+    traceback    text        NOT NULL DEFAULT '',
+    attempts     integer     NOT NULL,
+    parked_at    timestamptz NOT NULL DEFAULT now(),
+    replayed_at  timestamptz
+);
+CREATE INDEX dead_letters_waiting ON dead_letters (parked_at) WHERE replayed_at IS NULL;

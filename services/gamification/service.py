@@ -1,0 +1,7 @@
+"""The gamification service's nameko entrypoints (see ARCHITECTURE.md for what it owns)."""
+
+from kernel.service import PlatformService
+
+
+class GamificationService(PlatformService):
+    name = "gamification"

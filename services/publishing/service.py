@@ -1,0 +1,7 @@
+"""The publishing service's nameko entrypoints (see ARCHITECTURE.md for what it owns)."""
+
+from kernel.service import PlatformService
+
+
+class PublishingService(PlatformService):
+    name = "publishing"
