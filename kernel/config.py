@@ -95,6 +95,12 @@ class Settings:
         ports = dict(DEFAULT_SERVICE_HTTP_PORTS)
         for name in SERVICES:
             ports[name] = _int(env, f"{name.upper()}_HTTP_PORT", ports[name], 1)
+        # other nameko services built on the kernel (tools, probes) may set <NAME>_HTTP_PORT too;
+        # values that are not port numbers (e.g. Kubernetes service links, tcp://...) are not ours
+        for key, raw in env.items():
+            name = key[: -len("_HTTP_PORT")].lower()
+            if key.endswith("_HTTP_PORT") and name not in ports and raw.isdigit() and 0 < int(raw) < 65536:
+                ports[name] = int(raw)
         queue_type = env.get("EVENT_QUEUE_TYPE", "classic")
         if queue_type not in ("classic", "quorum"):
             raise ConfigError(f"EVENT_QUEUE_TYPE={queue_type!r} must be classic or quorum")

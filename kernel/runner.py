@@ -8,9 +8,14 @@ flight are returned to their queue); a second signal kills it.
 
 from __future__ import annotations
 
-import eventlet
+import warnings
 
-eventlet.monkey_patch()  # before anything opens a socket  # noqa: E402
+# eventlet announces its own deprecation on import; it is the framework nameko 2 runs on
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # before anything opens a socket
 
 import argparse  # noqa: E402
 import importlib  # noqa: E402

@@ -161,42 +161,48 @@ class EventHandler(Consumer):
         self._spawn(body, message, attempt)
 
     def handle_undecodable(self, message, exc):
-        body = message.body
-        if isinstance(body, bytes):
-            body = body.decode("utf-8", errors="replace")
         error = PoisonEvent(f"undecodable message ({message.content_type}): {exc}")
-        self.container.spawn_managed_thread(partial(self._park_then_ack, message, {"raw": body}, error, None, 1))
+        self.container.spawn_managed_thread(partial(self._park_then_ack, message, None, error, None, 1))
 
     # -- parking -------------------------------------------------------------------------------
     def _park_then_ack(self, message, body, error, exc_info, attempts):
         while True:
             try:
-                self.park(body, error, exc_info, attempts)
+                self.park(message, body, error, exc_info, attempts)
                 break
             except Exception:  # noqa: BLE001 - the store is down: keep the message, try again
                 log.exception("%s could not park an event; keeping it", self.consumer_name)
                 eventlet.sleep(2)
         self.queue_consumer.ack_message(message)
 
-    def park(self, body, error, exc_info, attempts):
+    def park(self, message, body, error, exc_info, attempts):
+        """Store the message (byte for byte) with its error in the service's ``dead_letters``."""
         event_id = body.get("id") if isinstance(body, dict) else None
         event_type = body.get("type") if isinstance(body, dict) else None
+        raw = message.body if isinstance(message.body, bytes) else str(message.body).encode("utf-8")
         text = "".join(traceback.format_exception(*exc_info)) if exc_info else ""
-        with self.database.transaction() as tx:
-            tx.execute(
-                "INSERT INTO dead_letters (consumer, queue, event_id, type, envelope, error, traceback, attempts)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    self.consumer_name,
-                    self.queue.name,
-                    str(event_id) if event_id is not None else None,
-                    str(event_type) if event_type is not None else None,
-                    psycopg2.extras.Json(body),
-                    f"{type(error).__name__}: {error}",
-                    text,
-                    attempts,
-                ),
-            )
+        row = (
+            self.consumer_name,
+            self.queue.name,
+            str(event_id)[:200] if event_id is not None else None,
+            str(event_type)[:200] if event_type is not None else None,
+            psycopg2.Binary(raw),
+            message.content_type or "application/octet-stream",
+            f"{type(error).__name__}: {error}",
+            text,
+            attempts,
+        )
+        insert = (
+            "INSERT INTO dead_letters (consumer, queue, event_id, type, body, content_type, error, traceback,"
+            " attempts, envelope) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        )
+        try:
+            with self.database.transaction() as tx:
+                tx.execute(insert, (*row, psycopg2.extras.Json(body) if isinstance(body, dict) else None))
+        except psycopg2.DataError:
+            # JSON that jsonb refuses (e.g. a \u0000 in a string): keep the bytes only
+            with self.database.transaction() as tx:
+                tx.execute(insert, (*row, None))
         EVENTS_PARKED.labels(self.container.service_name, self.method_name).inc()
         log.error(
             "%s parked event %s (%s) after %d attempt(s): %s",

@@ -26,7 +26,11 @@ CREATE TABLE dead_letters (
     queue        text        NOT NULL,
     event_id     text,
     type         text,
-    envelope     jsonb       NOT NULL,
+    -- the message exactly as received (replayed byte for byte) and, when it is JSON that
+    -- PostgreSQL can store, the same as jsonb for people and queries
+    body         bytea       NOT NULL,
+    content_type text        NOT NULL DEFAULT 'application/cloudevents+json',
+    envelope     jsonb,
     error        text        NOT NULL,
     traceback    text        NOT NULL DEFAULT '',
     attempts     integer     NOT NULL,

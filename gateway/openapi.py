@@ -1,0 +1,125 @@
+"""The OpenAPI document of the gateway, generated from its ``route`` declarations.
+
+``build_openapi(GatewayService)`` reads the service class's operations (``gateway.routing``) and
+their marshmallow schemas through apispec's ``MarshmallowPlugin``; nothing is started, so it is
+unit-tested as it is. Every operation gets:
+
+- its path parameters, its query schema expanded into parameters, its JSON request body;
+- its success response, and a problem response (``application/problem+json`` with the reusable
+  ``Problem`` schema) for each status it can answer with (``Operation.problem_statuses``);
+- the optional ``X-Request-ID`` header (the correlation id, sent back on every response);
+- the bearer security requirement when it is declared ``auth=True``.
+
+``/openapi.json`` serves OpenAPI 3.1.0. The same operations can be rendered as 3.0.3 for tools
+that do not read 3.1 yet (the bundled Swagger UI 4.x is one, see ``gateway.docs``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import metadata
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from gateway.auth import BEARER_SCHEME, BEARER_SCHEME_NAME
+from gateway.routing import Operation, operations
+from gateway.schemas import ProblemSchema
+from kernel.web import PROBLEM_CONTENT_TYPE
+
+OPENAPI_VERSION = "3.1.0"
+TITLE = "eCommunity API"
+DESCRIPTION = """\
+The platform's HTTP API: define, validate, pilot, launch and run virtual communities.
+
+- JSON in, JSON out. Every error is an RFC 9457 `application/problem+json` document whose `type`
+  (`urn:ecommunity:problem:<code>`) programs can branch on; invalid input lists each field in `errors`.
+- Send `X-Request-ID` to follow a request through the platform's logs; it is returned on every response
+  (one is made up when you send none).
+- Lists are paginated by cursor: `?limit=` (1..100, default 20) and `?cursor=` (the previous page's
+  `next_cursor`), answering `{"items": [...], "next_cursor": ...}`; `next_cursor` is null on the last page.
+"""
+
+#: a description for each tag the routes use; a tag without one is still listed
+TAG_DESCRIPTIONS = {
+    "platform": "The platform itself: which services run, and whether they answer.",
+}
+
+REQUEST_ID_PARAMETER = {
+    "in": "header",
+    "name": "X-Request-ID",
+    "required": False,
+    "description": "Correlation id for the logs of every service this request reaches; echoed back.",
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+
+def api_version() -> str:
+    """The version of the document: the installed ``ecommunity`` distribution's."""
+    try:
+        return metadata.version("ecommunity")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def build_openapi(service_cls: type, openapi_version: str = OPENAPI_VERSION) -> dict:
+    """The OpenAPI document (a dict) of the operations ``service_cls`` declares with ``route``."""
+    found = operations(service_cls)
+    spec = APISpec(
+        title=TITLE,
+        version=api_version(),
+        openapi_version=openapi_version,
+        plugins=[MarshmallowPlugin()],
+        info={"description": DESCRIPTION},
+    )
+    spec.components.schema("Problem", schema=ProblemSchema)
+    spec.components.parameter("RequestId", "header", REQUEST_ID_PARAMETER)
+    if any(op.auth for op in found):
+        spec.components.security_scheme(BEARER_SCHEME_NAME, BEARER_SCHEME)
+    for tag in sorted({tag for op in found for tag in op.tags}):
+        spec.tag({"name": tag, "description": TAG_DESCRIPTIONS[tag]} if tag in TAG_DESCRIPTIONS else {"name": tag})
+    for op in found:
+        spec.path(path=op.path, operations={op.method.lower(): operation_object(op)})
+    return spec.to_dict()
+
+
+def operation_object(op: Operation) -> dict:
+    """The OpenAPI operation object of ``op`` (schemas still as classes: apispec resolves them)."""
+    parameters: list = [
+        {"in": "path", "name": p.name, "required": True, "schema": p.openapi_schema} for p in op.path_parameters
+    ]
+    if op.query is not None:
+        parameters.append({"in": "query", "schema": op.query})
+    parameters.append("RequestId")
+    operation: dict = {
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "tags": list(op.tags),
+        "parameters": parameters,
+        "responses": {str(op.status): success_response(op)},
+    }
+    if op.description:
+        operation["description"] = op.description
+    if op.body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+    if op.auth:
+        operation["security"] = [{BEARER_SCHEME_NAME: []}]
+    for status, why in op.problem_statuses().items():
+        operation["responses"][str(status)] = {
+            "description": why,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": "Problem"}},
+        }
+    return operation
+
+
+def success_response(op: Operation) -> dict:
+    if op.status == 204 or op.response is None:
+        return {"description": op.summary}
+    return {"description": op.summary, "content": {"application/json": {"schema": op.response}}}
+
+
+@functools.cache
+def openapi_json(service_cls: type, openapi_version: str = OPENAPI_VERSION) -> str:
+    """``build_openapi`` serialised, once per service class and version (the routes never change)."""
+    return json.dumps(build_openapi(service_cls, openapi_version), separators=(",", ":"))
