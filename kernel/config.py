@@ -80,6 +80,8 @@ class Settings:
     db_pool_size: int = 10
     #: delays between the attempts of a failing event handler; len + 1 attempts in all
     event_retry_delays: tuple[float, ...] = (0.5, 2.0, 8.0)
+    #: most events one consumer worker applies in one transaction
+    event_batch_max: int = 50
     #: classic for one machine, quorum for a RabbitMQ cluster
     event_queue_type: str = "classic"
     outbox_relay_enabled: bool = True
@@ -117,6 +119,7 @@ class Settings:
             service_http_ports=ports,
             db_pool_size=_int(env, "DB_POOL_SIZE", 10, 1),
             event_retry_delays=_float_list(env, "EVENT_RETRY_DELAYS", (0.5, 2.0, 8.0)),
+            event_batch_max=_int(env, "EVENT_BATCH_MAX", 50, 1),
             event_queue_type=queue_type,
             outbox_relay_enabled=_bool(env, "OUTBOX_RELAY_ENABLED", True),
             outbox_batch_size=_int(env, "OUTBOX_BATCH_SIZE", 500, 1),

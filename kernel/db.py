@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import queue
-import time
+import sys
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -126,6 +126,7 @@ class Transaction:
         #: the worker's context data (read at emit time: the correlation id is set in worker_setup)
         self.context = context if context is not None else {}
         self.emitted: list[dict] = []
+        self._pending: list[dict] = []
         self.settled = False
 
     @property
@@ -161,16 +162,32 @@ class Transaction:
             return list(cur.fetchall())
 
     def emit(self, event_type: str, subject: str, data: dict, **extensions: Any) -> dict:
-        """Validate and write one event to this transaction's outbox; returns the envelope."""
-        from kernel.events.outbox import write_to_outbox
+        """Validate an event now (a bad one raises here) and add it to this transaction's outbox.
 
-        envelope = write_to_outbox(
-            self, event_type, subject, data, correlation_id=self.context.get("correlation_id"), **extensions
+        The rows are written in one statement just before the commit, inside the transaction.
+        """
+        from kernel.events.outbox import build_event
+
+        envelope = build_event(
+            self.source, event_type, subject, data, self.context.get("correlation_id"), **extensions
         )
         self.emitted.append(envelope)
+        self._pending.append(envelope)
         return envelope
 
+    def flush(self) -> None:
+        """Write the pending events to the outbox (done by ``commit``)."""
+        from kernel.events.outbox import insert_into_outbox
+
+        pending, self._pending = self._pending, []
+        insert_into_outbox(self, pending)
+
     def commit(self) -> None:
+        try:
+            self.flush()
+        except BaseException:
+            self.rollback()
+            raise
         self.settled = True
         if self._conn is not None and not self._broken:
             self._conn.commit()
@@ -178,6 +195,7 @@ class Transaction:
     def rollback(self) -> None:
         self.settled = True
         self.emitted.clear()
+        self._pending.clear()
         if self._conn is not None and not self._broken and not self._conn.closed:
             try:
                 self._conn.rollback()
@@ -273,9 +291,7 @@ class Database(DependencyProvider):
             return exc_info
         try:
             tx.commit()
-        except psycopg2.Error:
-            import sys
-
+        except Exception:  # noqa: BLE001 - whatever stops the commit becomes the worker's error
             log.exception("commit failed for %s", worker_ctx.entrypoint.method_name)
             tx.rollback()
             return sys.exc_info()
@@ -309,15 +325,3 @@ def settle_transactions(worker_ctx, exc_info):
         if isinstance(dep, Database):
             exc_info = dep.settle(worker_ctx, exc_info)
     return exc_info
-
-
-def wait_for_postgres(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            psycopg2.connect(url, connect_timeout=2).close()
-            return
-        except psycopg2.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)

@@ -29,12 +29,25 @@ class EventType:
     def service(self) -> str:
         return self.name.split(".")[1]
 
+    @property
+    def instance(self) -> Schema:
+        """One schema instance per type (marshmallow schemas are reusable and costly to build)."""
+        cached = _INSTANCES.get(self.name)
+        if cached is None:
+            cached = _INSTANCES[self.name] = self.schema()
+        return cached
+
     def validate(self, data: object) -> dict:
         """``data`` as loaded by the schema; raises marshmallow.ValidationError."""
-        return self.schema().load(data)  # type: ignore[arg-type]
+        return self.instance.load(data)  # type: ignore[arg-type]
+
+    def dump(self, data: dict) -> dict:
+        """The JSON form of loaded data (dates as strings, ...)."""
+        return self.instance.dump(data)
 
 
 _REGISTRY: dict[str, EventType] = {}
+_INSTANCES: dict[str, Schema] = {}
 
 
 def define(name: str, schema: type[Schema], description: str = "") -> EventType:

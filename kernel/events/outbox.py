@@ -47,22 +47,38 @@ class InvalidEvent(ValueError):
         self.errors = errors
 
 
-def write_to_outbox(
-    tx, event_type: str, subject: str, data: dict, correlation_id: str | None = None, **extensions: Any
+def build_event(
+    source: str, event_type: str, subject: str, data: dict, correlation_id: str | None = None, **extensions: Any
 ) -> dict:
+    """The validated envelope of a new event; raises UnknownEventType or InvalidEvent."""
     definition = catalog.lookup(event_type)
     try:
         clean = definition.validate(data)
     except ValidationError as exc:
         raise InvalidEvent(event_type, exc.messages_dict) from None
-    # the schema's dump gives the JSON form (dates as strings, etc.)
-    payload = definition.schema().dump(clean)
-    envelope = make_envelope(tx.source, event_type, subject, payload, correlation_id, **extensions)
-    tx.execute(
-        "INSERT INTO outbox (event_id, type, subject, envelope) VALUES (%s, %s, %s, %s);"
-        "SELECT pg_notify(%s, current_schema())",
-        (envelope["id"], event_type, subject, psycopg2.extras.Json(envelope), NOTIFY_CHANNEL),
-    )
+    return make_envelope(source, event_type, subject, definition.dump(clean), correlation_id, **extensions)
+
+
+def insert_into_outbox(tx, envelopes: list[dict]) -> None:
+    """One multi-row INSERT for the transaction's events, and a NOTIFY that wakes the relay on commit."""
+    if not envelopes:
+        return
+    with tx.cursor() as cur:
+        psycopg2.extras.execute_values(
+            cur,
+            "INSERT INTO outbox (event_id, type, subject, envelope) VALUES %s",
+            [(e["id"], e["type"], e["subject"], psycopg2.extras.Json(e)) for e in envelopes],
+            page_size=1000,
+        )
+        cur.execute("SELECT pg_notify(%s, current_schema())", (NOTIFY_CHANNEL,))
+
+
+def write_to_outbox(
+    tx, event_type: str, subject: str, data: dict, correlation_id: str | None = None, **extensions: Any
+) -> dict:
+    """Validate one event and write it at once (``Transaction.emit`` batches instead)."""
+    envelope = build_event(tx.source, event_type, subject, data, correlation_id, **extensions)
+    insert_into_outbox(tx, [envelope])
     return envelope
 
 

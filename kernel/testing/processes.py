@@ -26,6 +26,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "DB_POOL_SIZE": str(settings.db_pool_size),
         "EVENT_RETRY_DELAYS": ",".join(str(d) for d in settings.event_retry_delays),
         "EVENT_QUEUE_TYPE": settings.event_queue_type,
+        "EVENT_BATCH_MAX": str(settings.event_batch_max),
         "OUTBOX_RELAY_ENABLED": "true" if settings.outbox_relay_enabled else "false",
         "OUTBOX_BATCH_SIZE": str(settings.outbox_batch_size),
         "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),

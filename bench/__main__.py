@@ -1,0 +1,156 @@
+"""Run every benchmark on a database and vhost of its own and write docs/performance.md."""
+
+from __future__ import annotations
+
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import subprocess  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import uuid  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from kernel.config import SERVICES, Settings  # noqa: E402
+from kernel.db import make_green  # noqa: E402
+from kernel.migrations import migrate  # noqa: E402
+from kernel.testing.infra import VhostAdmin, create_database, drop_database, free_port  # noqa: E402
+from kernel.testing.processes import ServiceProcess  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+
+
+def http_load(url: str, clients: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.http_load", url, "--clients", str(clients), "--seconds", str(SECONDS)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    from bench import events
+
+    make_green()
+    base = Settings.from_env()
+    run = uuid.uuid4().hex[:8]
+    db_name, vhost = f"ecommunity_bench_{run}", f"ecommunity_bench_{run}"
+    admin = VhostAdmin(base.amqp_uri)
+    database_url = create_database(base.database_url, db_name)
+    amqp_uri = admin.add(vhost)
+    results: dict = {"when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    try:
+        settings = dataclasses.replace(base, database_url=database_url, amqp_uri=amqp_uri, log_level="WARNING",
+                                       log_format="text")
+        import logging
+
+        logging.basicConfig(level=logging.WARNING)
+        with tempfile.TemporaryDirectory() as logs:
+            print("bench: warming up the broker and the database ...", flush=True)
+            events.raw_kombu(amqp_uri, 2000)
+            events.outbox_pipeline(settings, 2000, Path(logs))
+            rounds = []
+            for number in range(1, ROUNDS + 1):
+                raw = events.raw_kombu(amqp_uri, EVENTS)
+                pipeline, lag = events.outbox_pipeline(settings, EVENTS, Path(logs))
+                rounds.append((raw, pipeline, lag))
+                print(f"bench: round {number}: raw kombu {raw:.0f}/s, outbox -> inbox {pipeline:.0f}/s "
+                      f"(ratio {pipeline / raw:.2f})", flush=True)
+        results["rounds"] = rounds
+        results["raw"] = statistics.median(r[0] for r in rounds)
+        results["pipeline"] = statistics.median(r[1] for r in rounds)
+        results["drain_after_commit"] = statistics.median(r[2] for r in rounds)
+
+        migrate(database_url, SERVICES, out=open(os.devnull, "w"))  # noqa: SIM115
+        ports = {name: free_port() for name in SERVICES}
+        settings = dataclasses.replace(settings, gateway_port=free_port(), service_http_ports=ports)
+        with tempfile.TemporaryDirectory() as logs:
+            procs = [ServiceProcess(name, settings, Path(logs), ports[name]).start() for name in SERVICES]
+            gateway = ServiceProcess("gateway", settings, Path(logs), settings.gateway_port).start()
+            try:
+                for p in (*procs, gateway):
+                    p.wait_ready(60)
+                for path in ("/v1/ping/identity", "/v1/ping", "/healthz"):
+                    http_load(f"{gateway.url}{path}", 8)  # warm up
+                    for clients in (16, 64):
+                        print(f"bench: GET {path}, {clients} clients, {SECONDS:.0f}s ...", flush=True)
+                        results[(path, clients)] = http_load(f"{gateway.url}{path}", clients)
+            finally:
+                for p in (gateway, *procs):
+                    p.stop()
+    finally:
+        admin.delete(vhost)
+        drop_database(base.database_url, db_name)
+    report = render(results)
+    (ROOT / "docs").mkdir(exist_ok=True)
+    (ROOT / "docs" / "performance.md").write_text(report)
+    print(report)
+    return 0
+
+
+def render(r: dict) -> str:
+    ratio = r["pipeline"] / r["raw"]
+    lines = [
+        "# Performance",
+        "",
+        "Written by `make bench` (`bench/`); numbers from one run on one machine — compare ratios, not absolutes.",
+        "",
+        f"- Run: {r['when']} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+        f"{EVENTS} events · {SECONDS:.0f}s per HTTP measurement",
+        "- Everything on one machine: RabbitMQ, PostgreSQL, the services, the gateway and the load generator "
+        "share the cores.",
+        "",
+        "## Events: outbox → RabbitMQ → inbox",
+        "",
+        "Both paths: this process produces, a separate consumer process acknowledges, on the same broker,",
+        "alternating, after a warm-up; the table shows the median of the rounds.",
+        "",
+        "| path | events/s (median) |",
+        "|---|---:|",
+        f"| raw kombu: persistent publish + consume/ack (no database) | {r['raw']:.0f} |",
+        "| eCommunity: `emit` in transactions of 100 → outbox relay (confirmed, persistent) → "
+        f"consumer service (inbox + effect, committed per batch) | {r['pipeline']:.0f} |",
+        f"| **ratio** (target ≥ 0.5) | **{ratio:.2f}** |",
+        "",
+        "Rounds: " + "; ".join(f"raw {a:.0f}/s, eCommunity {b:.0f}/s ({b / a:.2f})" for a, b, _ in r["rounds"]) + ".",
+        f"Median time from the producer's last commit to the consumer's last commit: {r['drain_after_commit']:.2f}s.",
+        "",
+        "## Gateway → RPC",
+        "",
+        "Closed loop: each client sends its next request when the previous one answered (keep-alive).",
+        "",
+        "| request | clients | requests/s | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    labels = {
+        "/v1/ping/identity": "`GET /v1/ping/identity` (gateway → one RPC)",
+        "/v1/ping": "`GET /v1/ping` (gateway → five RPCs in parallel)",
+        "/healthz": "`GET /healthz` (gateway alone, no RPC)",
+    }
+    for key, value in r.items():
+        if isinstance(key, tuple):
+            path, clients = key
+            lines.append(
+                f"| {labels[path]} | {clients} | {value['rps']:.0f} | {value['p50_ms']:.1f} | "
+                f"{value['p99_ms']:.1f} | {value['errors']} |"
+            )
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
