@@ -6,27 +6,27 @@ import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
 
-import eventlet  # noqa: E402
+import eventlet
 
 eventlet.monkey_patch()
 
-import dataclasses  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import subprocess  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import uuid  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
+import dataclasses
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
 
-from kernel.config import SERVICES, Settings  # noqa: E402
-from kernel.db import make_green  # noqa: E402
-from kernel.migrations import migrate  # noqa: E402
-from kernel.testing.infra import VhostAdmin, create_database, drop_database, free_port  # noqa: E402
-from kernel.testing.processes import ServiceProcess  # noqa: E402
+from kernel.config import SERVICES, Settings
+from kernel.db import make_green
+from kernel.migrations import migrate
+from kernel.testing.infra import VhostAdmin, create_database, drop_database, free_port
+from kernel.testing.processes import ServiceProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
@@ -37,7 +37,10 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 def http_load(url: str, clients: int) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "bench.http_load", url, "--clients", str(clients), "--seconds", str(SECONDS)],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -52,10 +55,11 @@ def main() -> int:
     admin = VhostAdmin(base.amqp_uri)
     database_url = create_database(base.database_url, db_name)
     amqp_uri = admin.add(vhost)
-    results: dict = {"when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    results: dict = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     try:
-        settings = dataclasses.replace(base, database_url=database_url, amqp_uri=amqp_uri, log_level="WARNING",
-                                       log_format="text")
+        settings = dataclasses.replace(
+            base, database_url=database_url, amqp_uri=amqp_uri, log_level="WARNING", log_format="text"
+        )
         import logging
 
         logging.basicConfig(level=logging.WARNING)
@@ -68,8 +72,11 @@ def main() -> int:
                 raw = events.raw_kombu(amqp_uri, EVENTS)
                 pipeline, lag = events.outbox_pipeline(settings, EVENTS, Path(logs))
                 rounds.append((raw, pipeline, lag))
-                print(f"bench: round {number}: raw kombu {raw:.0f}/s, outbox -> inbox {pipeline:.0f}/s "
-                      f"(ratio {pipeline / raw:.2f})", flush=True)
+                print(
+                    f"bench: round {number}: raw kombu {raw:.0f}/s, outbox -> inbox {pipeline:.0f}/s "
+                    f"(ratio {pipeline / raw:.2f})",
+                    flush=True,
+                )
         results["rounds"] = rounds
         results["raw"] = statistics.median(r[0] for r in rounds)
         results["pipeline"] = statistics.median(r[1] for r in rounds)

@@ -30,12 +30,12 @@ from kombu import Connection, Exchange, Producer, Queue
 from nameko.containers import ServiceContainer
 
 from kernel.db import ConnectionPool, Transaction
-from kernel.testing.infra import free_port
-from kernel.testing.processes import ServiceProcess
 from kernel.entrypoints import rpc
 from kernel.events.consumer import on_event
 from kernel.migrations import migrate_schema, migrations_for
 from kernel.service import PlatformService
+from kernel.testing.infra import free_port
+from kernel.testing.processes import ServiceProcess
 
 PRODUCER, CONSUMER = "bench_producer", "bench_consumer"
 EFFECT_SQL = (
@@ -86,7 +86,9 @@ def raw_kombu(amqp_uri: str, count: int, size: int = 300) -> float:
         queue(conn.default_channel).declare()
         consumer = subprocess.Popen(
             [sys.executable, "-m", "bench.raw_consumer", amqp_uri, name, str(count)],
-            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
         )
         producer = Producer(conn)
         start = time.time()
@@ -107,7 +109,9 @@ def outbox_pipeline(settings, count: int, log_dir: Path, chunk: int = 100) -> tu
     consumer = ServiceProcess(
         "bench.events:BenchConsumer", settings, log_dir, port, {f"{CONSUMER.upper()}_HTTP_PORT": str(port)}
     ).start()
-    producer = ServiceContainer(BenchProducer, {**settings.nameko_config(PRODUCER), "WEB_SERVER_ADDRESS": "127.0.0.1:0"})
+    producer = ServiceContainer(
+        BenchProducer, {**settings.nameko_config(PRODUCER), "WEB_SERVER_ADDRESS": "127.0.0.1:0"}
+    )
     pool = ConnectionPool(url, PRODUCER, size=2)
     check = psycopg2.connect(url, options=f"-c search_path={CONSUMER}")
     check.autocommit = True

@@ -16,7 +16,6 @@ that do not read 3.1 yet (the bundled Swagger UI 4.x is one, see ``gateway.docs`
 
 from __future__ import annotations
 
-import functools
 import json
 from importlib import metadata
 
@@ -119,7 +118,12 @@ def success_response(op: Operation) -> dict:
     return {"description": op.summary, "content": {"application/json": {"schema": op.response}}}
 
 
-@functools.cache
+_SERIALISED: dict[tuple[type, str], str] = {}
+
+
 def openapi_json(service_cls: type, openapi_version: str = OPENAPI_VERSION) -> str:
     """``build_openapi`` serialised, once per service class and version (the routes never change)."""
-    return json.dumps(build_openapi(service_cls, openapi_version), separators=(",", ":"))
+    key = (service_cls, openapi_version)
+    if key not in _SERIALISED:
+        _SERIALISED[key] = json.dumps(build_openapi(service_cls, openapi_version), separators=(",", ":"))
+    return _SERIALISED[key]

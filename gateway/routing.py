@@ -14,7 +14,9 @@ The handler is registered with the kernel's ``http`` entrypoint, so the transact
   from the JSON body with their schemas and passes them as the ``query=`` / ``body=`` arguments
   (see ``gateway.inputs`` for the 400/413/415 problems);
 - passes path parameters as keyword arguments: ``{name}`` is a string without ``/``, ``{name:int}``
-  an int, ``{name:uuid}`` a ``uuid.UUID`` (a value that does not convert is a 404);
+  an int, ``{name:uuid}`` a ``uuid.UUID`` (a value that does not convert is a 404); a handler whose
+  signature does not take exactly what its route passes is refused at import;
+- ignores a body sent to a route declared without ``body``;
 - dumps what the handler returns with ``response`` (a ``gateway.schemas.ResponseSchema``) and
   answers ``status`` (204: no body); a handler may instead return a werkzeug ``Response``, sent as
   it is.
@@ -154,6 +156,7 @@ def route(
     openapi_path, rule, parameters = parse_path(path)
 
     def decorator(handler: Callable) -> Callable:
+        _check_handler(handler, [p.name for p in parameters], body is not None, query is not None)
         operation = Operation(
             method=method,
             path=openapi_path,
@@ -193,6 +196,16 @@ def route(
     return decorator
 
 
+def _check_handler(handler: Callable, path_names: list[str], takes_body: bool, takes_query: bool) -> None:
+    """Refuse, at import, a handler that could not be called the way ``route`` will call it."""
+    names = [*path_names, *(["body"] if takes_body else []), *(["query"] if takes_query else [])]
+    try:
+        inspect.signature(handler).bind(None, None, **dict.fromkeys(names))
+    except TypeError as exc:
+        expected = ", ".join(["self", "request", *names])
+        raise TypeError(f"route handler {handler.__name__} must take ({expected}): {exc}") from None
+
+
 def render(result, status: int, response_schema: Schema | None) -> Response:
     """The HTTP response for what a handler returned."""
     if isinstance(result, Response):
@@ -212,7 +225,9 @@ def operations(service_cls: type) -> list[Operation]:
             continue
         key = (operation.method, operation.path)
         if key in found:
-            raise ValueError(f"{operation.method} {operation.path} is declared twice ({found[key].operation_id}, {name})")
+            raise ValueError(
+                f"{operation.method} {operation.path} is declared twice ({found[key].operation_id}, {name})"
+            )
         found[key] = operation
     return sorted(found.values(), key=lambda op: (op.path, METHODS.index(op.method)))
 

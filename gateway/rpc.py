@@ -135,7 +135,7 @@ class ServiceClient:
         nameko 2.14's ``ReplyListener`` keeps a slot per call id until a reply arrives; it offers no
         way to cancel one, so the slot is found by identity.
         """
-        slots = self.reply_listener._reply_events  # noqa: SLF001 - see the docstring
+        slots = self.reply_listener._reply_events  # private to nameko: see the docstring
         for correlation_id, event in list(slots.items()):
             if event is reply.reply_event:
                 slots.pop(correlation_id, None)

@@ -11,15 +11,14 @@ from __future__ import annotations
 from gateway import docs
 from gateway.openapi import OPENAPI_VERSION, openapi_json
 from gateway.pagination import PageQuery, page_of
-from gateway.platform import known_service, ping_report, service_page
-from gateway.probes import GatewayReadiness
+from gateway.platform_status import known_service, ping_report, service_page
 from gateway.routing import route
 from gateway.rpc import ServiceRpc
 from gateway.schemas import PingReportSchema, ServiceSchema
 from kernel.config import SERVICES
 from kernel.metrics import exposition
 from kernel.observability import Observability
-from kernel.service import readiness_response
+from kernel.service import Readiness, readiness_response
 from kernel.web import http, json_response
 
 OPENAPI_PATH = "/openapi.json"
@@ -30,7 +29,7 @@ class GatewayService:
     name = "gateway"
 
     observability = Observability()
-    readiness = GatewayReadiness()
+    readiness = Readiness(database=True)
     services = ServiceRpc()
 
     # -- probes -----------------------------------------------------------------------------------

@@ -188,10 +188,7 @@ def check_postgres(url: str, timeout: int = 3) -> str | None:
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
         if "does not exist" in reason:
-            return (
-                f"PostgreSQL at {redact(url)} answers but {reason}; "
-                "run `make migrate` (it creates the database)"
-            )
+            return f"PostgreSQL at {redact(url)} answers but {reason}; run `make migrate` (it creates the database)"
         return (
             f"PostgreSQL is not reachable at {redact(url)} ({reason}); start it with "
             "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` "
@@ -211,10 +208,7 @@ def check_rabbitmq(url: str, timeout: float = 3.0) -> str | None:
 
     parts = urlsplit(url)
     if not _tcp_answers(parts.hostname or "127.0.0.1", parts.port or 5672, timeout):
-        return (
-            f"RabbitMQ is not reachable at {redact(url)}; start it with "
-            "`rabbitmq-server -detached` or set AMQP_URI"
-        )
+        return f"RabbitMQ is not reachable at {redact(url)}; start it with `rabbitmq-server -detached` or set AMQP_URI"
     try:
         with Connection(url, connect_timeout=timeout) as conn:
             conn.ensure_connection(max_retries=1)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import queue
 import sys
-from contextlib import contextmanager
-from typing import Any, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
@@ -41,9 +42,7 @@ def make_green() -> None:
 def connect(url: str, schema: str | None = None, application_name: str = "ecommunity", **kwargs):
     """One connection; with ``schema`` it sees only that schema (and pg_catalog)."""
     options = f"-c search_path={schema}" if schema else None
-    return psycopg2.connect(
-        url, options=options, application_name=application_name, connect_timeout=5, **kwargs
-    )
+    return psycopg2.connect(url, options=options, application_name=application_name, connect_timeout=5, **kwargs)
 
 
 class PoolExhausted(RuntimeError):
@@ -96,10 +95,8 @@ class ConnectionPool:
 
     def _discard(self, conn) -> None:
         self._created -= 1
-        try:
+        with suppress(psycopg2.Error):
             conn.close()
-        except psycopg2.Error:
-            pass
 
     def close(self) -> None:
         self._closed = True
@@ -168,9 +165,7 @@ class Transaction:
         """
         from kernel.events.outbox import build_event
 
-        envelope = build_event(
-            self.source, event_type, subject, data, self.context.get("correlation_id"), **extensions
-        )
+        envelope = build_event(self.source, event_type, subject, data, self.context.get("correlation_id"), **extensions)
         self.emitted.append(envelope)
         self._pending.append(envelope)
         return envelope
@@ -217,13 +212,13 @@ class Database(DependencyProvider):
     """
 
     def __init__(self, schema: str | None = None, relay: bool = True):
-        self.schema = schema
+        self.schema_override = schema
         self.relay_wanted = relay
 
     def setup(self):
         make_green()
         settings = settings_of(self.container)
-        self.schema = self.schema or self.container.service_name
+        self.schema: str = self.schema_override or self.container.service_name
         self.pool = ConnectionPool(
             settings.database_url,
             self.schema,
@@ -291,7 +286,7 @@ class Database(DependencyProvider):
             return exc_info
         try:
             tx.commit()
-        except Exception:  # noqa: BLE001 - whatever stops the commit becomes the worker's error
+        except Exception:
             log.exception("commit failed for %s", worker_ctx.entrypoint.method_name)
             tx.rollback()
             return sys.exc_info()

@@ -23,7 +23,7 @@ GRACE_SECONDS = 20
 
 def _ready(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own http://localhost URL
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     children: dict[str, subprocess.Popen] = {}
     for name in (*SERVICES, "gateway"):
-        children[name] = subprocess.Popen(
+        children[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "kernel.runner", name], start_new_session=True, env=os.environ.copy()
         )
 
@@ -66,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             exit_code = 1
             break
         if not announced and _ready(gateway + "/readyz"):
-            print(f"ecommunity: ready on {gateway} (API docs: {gateway}/docs, spec: {gateway}/openapi.json)",
-                  flush=True)
+            print(
+                f"ecommunity: ready on {gateway} (API docs: {gateway}/docs, spec: {gateway}/openapi.json)", flush=True
+            )
             announced = True
         time.sleep(0.5)
 

@@ -13,14 +13,14 @@ import warnings
 # eventlet announces its own deprecation on import; it is the framework nameko 2 runs on
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
 
-import eventlet  # noqa: E402
+import eventlet
 
 eventlet.monkey_patch()  # before anything opens a socket
 
-import argparse  # noqa: E402
-import importlib  # noqa: E402
-import signal  # noqa: E402
-import sys  # noqa: E402
+import argparse
+import importlib
+import signal
+import sys
 
 SERVICE_CLASSES = {
     "identity": "services.identity.service:IdentityService",
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     runner = ServiceRunner(settings.nameko_config(service_name))
     runner.add_service(cls)
 
-    stopping = []
+    stopping: list[int] = []
 
     def on_signal(signum, frame):
         if stopping:
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("kernel.runner").info("%s started", service_name)
     try:
         runner.wait()
-    except Exception:  # noqa: BLE001 - a container died: log it and exit non-zero
+    except Exception:
         logging.getLogger("kernel.runner").exception("%s stopped on an error", service_name)
         return 1
     logging.getLogger("kernel.runner").info("%s stopped", service_name)

@@ -12,7 +12,7 @@ and the RPC ``ping`` the gateway uses to prove the path end to end.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 
 from nameko.extensions import DependencyProvider
@@ -26,10 +26,18 @@ from kernel.web import http, json_response
 
 
 class Readiness(DependencyProvider):
-    """Gives a worker ``check()``: whether RabbitMQ and the service's PostgreSQL answer."""
+    """Gives a worker ``check()``: whether RabbitMQ and PostgreSQL answer.
+
+    A service with a ``Database`` checks it; ``Readiness(database=True)`` checks the configured
+    database even without one (the gateway keeps nothing but reports whether PostgreSQL answers).
+    """
+
+    def __init__(self, database: bool = False):
+        self.database = database
 
     def get_dependency(self, worker_ctx):
-        return partial(readiness_checks, self.container)
+        url = settings_of(self.container).database_url if self.database else None
+        return partial(readiness_checks, self.container, database_url=url)
 
 
 def readiness_checks(container, database_url: str | None = None) -> dict:
@@ -64,7 +72,7 @@ class PlatformService:
         row = self.db.fetchone("SELECT now() AS now")
         return {
             "service": self.name,
-            "time": datetime.now(timezone.utc).isoformat(),
+            "time": datetime.now(UTC).isoformat(),
             "database_time": row["now"].isoformat() if row else None,
         }
 

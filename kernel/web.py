@@ -62,8 +62,14 @@ HTTP_CODES = {
 }
 
 
-def problem(status: int, detail: str = "", code: str | None = None, title: str | None = None,
-            headers: dict | None = None, **extensions) -> Response:
+def problem(
+    status: int,
+    detail: str = "",
+    code: str | None = None,
+    title: str | None = None,
+    headers: dict | None = None,
+    **extensions,
+) -> Response:
     default_code, default_title = HTTP_CODES.get(status, ("error", "Error"))
     body = {
         "type": PROBLEM_TYPE_PREFIX + (code or default_code),
@@ -85,6 +91,8 @@ def problem_from_exception(exc: BaseException) -> Response:
             headers = None
             if status == 429 and "retry_after" in extra:
                 headers = {"Retry-After": str(extra["retry_after"])}
+            if status == 401:
+                headers = {"WWW-Authenticate": 'Bearer realm="ecommunity"'}
             return problem(status, exc.detail, code=exc.code, title=title, headers=headers, **extra)
     if isinstance(exc, HTTPException):
         return problem_from_http_exception(exc)
@@ -116,7 +124,7 @@ class ProblemWsgiApp(WsgiApp):
         adapter = self.url_map.bind_to_environ(environ)
         try:
             provider, values = adapter.match()
-            request.path_values = values
+            request.path_values = values  # type: ignore[attr-defined]  # nameko's convention
             length = request.content_length
             if length is not None and length > self.server.max_body_bytes:
                 raise RequestEntityTooLarge()
@@ -196,4 +204,4 @@ class HttpEntrypoint(HttpRequestHandler):
 
 http = HttpEntrypoint.decorator
 
-__all__ = ["http", "problem", "json_response", "PROBLEMS", "NotFound", "MethodNotAllowed"]
+__all__ = ["PROBLEMS", "MethodNotAllowed", "NotFound", "http", "json_response", "problem"]

@@ -5,11 +5,11 @@ import warnings
 # eventlet announces its own deprecation on import; it is the framework nameko 2 runs on
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
 
-import eventlet  # noqa: E402
+import eventlet
 
 eventlet.monkey_patch()
 
-from kernel.db import make_green  # noqa: E402
+from kernel.db import make_green
 
 make_green()
 

@@ -199,11 +199,10 @@ class EventHandler(Consumer):
         self.queue = handler_queue(
             self.container.service_name, self.method_name, self.event_types, settings.event_queue_type
         )
-        self.database = next(
-            (dep for dep in self.container.dependencies if isinstance(dep, Database)), None
-        )
-        if self.database is None:
+        database = next((dep for dep in self.container.dependencies if isinstance(dep, Database)), None)
+        if database is None:
             raise TypeError(f"{self.consumer_name} handles events but its service declares no Database")
+        self.database: Database = database
         self.batch_max = settings.event_batch_max
         self._batch: list = []
         self._flush_scheduled = False
@@ -252,10 +251,8 @@ class EventHandler(Consumer):
                 else:
                     self._spawn([item])
             return result, exc_info
-        if exc_info is not None:  # the transaction failed: every event failed this attempt
-            failures = {index: exc_info for index in range(len(batch))}
-        else:
-            failures = result or {}
+        # the transaction failed: every event failed this attempt
+        failures = dict.fromkeys(range(len(batch)), exc_info) if exc_info is not None else result or {}
         for index, (body, message, attempt) in enumerate(batch):
             failure = failures.get(index)
             if failure is None:
@@ -293,7 +290,7 @@ class EventHandler(Consumer):
             try:
                 self.park(message, body, error, exc_info, attempts)
                 break
-            except Exception:  # noqa: BLE001 - the store is down: keep the message, try again
+            except Exception:
                 log.exception("%s could not park an event; keeping it", self.consumer_name)
                 eventlet.sleep(2)
         self.queue_consumer.acks.settled(message)
@@ -372,7 +369,7 @@ def on_event(*event_types: str):
                 klogging.correlation_id.set(event.correlation_id)
                 try:
                     fn(self, event)
-                except Exception as exc:  # noqa: BLE001 - roll the batch back, say which event failed
+                except Exception as exc:
                     raise BatchAborted(index, sys.exc_info()) from exc
                 EVENTS_APPLIED.labels(service, handler).inc()
             return failures

@@ -15,12 +15,13 @@ duplicate) and never loses.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import select
-import socket
 import time
 import zlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import amqp
 import psycopg2
@@ -30,7 +31,7 @@ from marshmallow import ValidationError
 from kernel.config import redact
 from kernel.db import connect
 from kernel.events import catalog
-from kernel.events.envelope import CONTENT_TYPE, dumps, make_envelope
+from kernel.events.envelope import CONTENT_TYPE, make_envelope
 from kernel.events.topology import EXCHANGE, declare_exchange
 from kernel.metrics import OUTBOX_PUBLISHED, OUTBOX_RELAY_ERRORS
 
@@ -106,7 +107,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.backoff_max = backoff_max
         self.sleep = sleep
-        self._db = None
+        self._db: Any = None
         self._leader = False
         self._amqp: amqp.Connection | None = None
         self._channel = None
@@ -165,18 +166,15 @@ class OutboxRelay:
     def _drop_broker(self) -> None:
         conn, self._amqp, self._channel = self._amqp, None, None
         if conn is not None:
-            try:
+            # the connection is already broken; there is nothing to save
+            with contextlib.suppress(Exception):
                 conn.collect()
-            except Exception:  # noqa: BLE001 - the connection is already broken; nothing to save
-                pass
 
     def _drop_database(self) -> None:
         conn, self._db, self._leader = self._db, None, False
         if conn is not None:
-            try:
+            with contextlib.suppress(psycopg2.Error):
                 conn.close()
-            except psycopg2.Error:
-                pass
 
     def close(self) -> None:
         self._drop_broker()
@@ -213,13 +211,9 @@ class OutboxRelay:
         while self._acked < last_tag:
             if time.monotonic() > deadline:
                 raise TimeoutError("RabbitMQ did not confirm the published events in 30s")
-            try:
+            with contextlib.suppress(TimeoutError):
                 self._amqp.drain_events(timeout=1)  # type: ignore[union-attr]
-            except socket.timeout:
-                pass
-        confirmed = [
-            seq for offset, (seq, _t, _e) in enumerate(rows) if (first_tag + offset) not in self._nacked
-        ]
+        confirmed = [seq for offset, (seq, _t, _e) in enumerate(rows) if (first_tag + offset) not in self._nacked]
         self._nacked.difference_update(range(first_tag, last_tag + 1))
         if confirmed:
             with conn.cursor() as cur:

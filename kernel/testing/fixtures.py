@@ -67,17 +67,17 @@ def make_settings(database_url, amqp_uri):
 
     def make(**overrides) -> Settings:
         ports = {name: free_port() for name in SERVICES}
-        values = dict(
-            database_url=database_url,
-            amqp_uri=amqp_uri,
-            gateway_port=free_port(),
-            service_http_ports=ports,
-            event_retry_delays=(0.05, 0.1),
-            outbox_poll_seconds=0.5,
-            outbox_backoff_max_seconds=1.0,
-            rpc_timeout=10.0,
-            log_format="text",
-        )
+        values = {
+            "database_url": database_url,
+            "amqp_uri": amqp_uri,
+            "gateway_port": free_port(),
+            "service_http_ports": ports,
+            "event_retry_delays": (0.05, 0.1),
+            "outbox_poll_seconds": 0.5,
+            "outbox_backoff_max_seconds": 1.0,
+            "rpc_timeout": 10.0,
+            "log_format": "text",
+        }
         values.update(overrides)
         return dataclasses.replace(Settings(), **values)
 
@@ -100,11 +100,17 @@ def start_container():
         return container
 
     yield start
-    for container in reversed(containers):
+
+    def stop(container):
         with eventlet.Timeout(15, False):
             container.stop()
-            continue
+            return
         container.kill()
+
+    pool = eventlet.GreenPool()
+    for container in reversed(containers):
+        pool.spawn(stop, container)
+    pool.waitall()
 
 
 @pytest.fixture

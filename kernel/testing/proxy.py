@@ -5,6 +5,7 @@ that other tests (and other runs) share.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -71,10 +72,8 @@ class TcpProxy:
     def _close(self, sock: socket.socket) -> None:
         with self._lock:
             self._open.discard(sock)
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         sock.close()
 
     def cut(self) -> None:

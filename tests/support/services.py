@@ -42,9 +42,9 @@ class ConsumerService(PlatformService):
     @on_event(NOTE_WRITTEN)
     def apply_note(self, event):
         note_id = event.data["note_id"]
-        if event.data["text"].startswith("poison"):
-            if not self.db.fetchone("SELECT 1 FROM fixes WHERE note_id = %s", (note_id,)):
-                raise RuntimeError(f"cannot apply poison note {note_id}")
+        poison = event.data["text"].startswith("poison")
+        if poison and not self.db.fetchone("SELECT 1 FROM fixes WHERE note_id = %s", (note_id,)):
+            raise RuntimeError(f"cannot apply poison note {note_id}")
         self.db.execute(
             "INSERT INTO applied_notes (note_id, text, correlation_id) VALUES (%s, %s, %s)"
             " ON CONFLICT (note_id) DO UPDATE SET times_applied = applied_notes.times_applied + 1",

@@ -17,25 +17,31 @@ def test_the_page_loads_only_files_of_the_gateway():
     urls = re.findall(r'(?:src|href|data-spec-url)="([^"]*)"', page())
     assert urls, "the page references its assets"
     for url in urls:
-        assert url.startswith("/") and not url.startswith("//"), url
+        assert url.startswith("/"), url
+        assert not url.startswith("//"), url
     assert "http" not in page().replace("http-equiv", "")
 
 
 def test_every_file_the_page_references_is_served():
     for url in re.findall(r'(?:src|href)="(/docs/assets/[^"]*)"', page()):
         body, content_type = docs.asset(url.rsplit("/", 1)[1])
-        assert body and content_type
+        assert body
+        assert content_type
 
 
 def test_the_initializer_calls_no_online_validator():
     script = docs.init_script()
-    assert "validatorUrl: null" in script and "http" not in script
+    assert "validatorUrl: null" in script
+    assert "http" not in script
 
 
 @pytest.mark.parametrize(
     ("name", "content_type"),
-    [("swagger-ui-bundle.js", "text/javascript; charset=utf-8"), ("swagger-ui.css", "text/css; charset=utf-8"),
-     ("favicon-32x32.png", "image/png")],
+    [
+        ("swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+        ("swagger-ui.css", "text/css; charset=utf-8"),
+        ("favicon-32x32.png", "image/png"),
+    ],
 )
 def test_an_asset_is_the_bundle_s_file_with_its_content_type(name, content_type):
     assert docs.asset(name) == (swagger_ui_path.joinpath(name).read_bytes(), content_type)
@@ -52,4 +58,6 @@ def test_anything_else_is_not_found(name):
 
 def test_the_policy_lets_the_browser_load_from_the_gateway_only():
     policy = docs.page_headers(docs.HTML)["Content-Security-Policy"]
-    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "connect-src 'self'" in policy
+    assert "default-src 'none'" in policy
+    assert "script-src 'self'" in policy
+    assert "connect-src 'self'" in policy

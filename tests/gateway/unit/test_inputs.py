@@ -33,8 +33,15 @@ class ThingSchema(ResponseSchema):
 class Things:
     name = "things"
 
-    @route("POST", "/v1/things", summary="Create a thing", tags=["things"], body=NewThingSchema, response=ThingSchema,
-           status=201)
+    @route(
+        "POST",
+        "/v1/things",
+        summary="Create a thing",
+        tags=["things"],
+        body=NewThingSchema,
+        response=ThingSchema,
+        status=201,
+    )
     def create(self, request, body):
         return {**body, "secret": "not in the schema, not in the answer"}
 
@@ -47,11 +54,18 @@ def make_request(method="POST", data=b"", content_type="application/json", chunk
     headers = {}
     if chunked:
         headers["Transfer-Encoding"] = "chunked"
-        builder = EnvironBuilder(method=method, path="/v1/things", input_stream=io.BytesIO(data), headers=headers,
-                                 content_type=content_type, query_string=query)
+        builder = EnvironBuilder(
+            method=method,
+            path="/v1/things",
+            input_stream=io.BytesIO(data),
+            headers=headers,
+            content_type=content_type,
+            query_string=query,
+        )
     else:
-        builder = EnvironBuilder(method=method, path="/v1/things", data=data, content_type=content_type,
-                                 query_string=query)
+        builder = EnvironBuilder(
+            method=method, path="/v1/things", data=data, content_type=content_type, query_string=query
+        )
     environ = builder.get_environ()
     if chunked:
         environ.pop("CONTENT_LENGTH", None)

@@ -30,8 +30,17 @@ class NoteQuery(PageQuery):
 
 
 class Notes(GatewayService):
-    @route("POST", "/v1/notes", summary="Write a note", tags=["notes"], body=NewNoteSchema, response=NoteSchema,
-           status=201, auth=True, responses={409: "A note with that text exists."})
+    @route(
+        "POST",
+        "/v1/notes",
+        summary="Write a note",
+        tags=["notes"],
+        body=NewNoteSchema,
+        response=NoteSchema,
+        status=201,
+        auth=True,
+        responses={409: "A note with that text exists."},
+    )
     def write(self, request, body):
         return body
 

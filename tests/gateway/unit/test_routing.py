@@ -26,7 +26,7 @@ def test_parse_path_gives_the_openapi_path_the_werkzeug_rule_and_the_parameters(
     ["v1/x", "/v1/<x>", "/v1/{x:float}", "/v1/{body}", "/v1/{a}/{a}", "/v1/{x", "/v1/{1x}"],
 )
 def test_a_malformed_path_is_refused_when_declared(path):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="path"):
         route("GET", path, summary="s", tags=["t"])
 
 
@@ -42,15 +42,35 @@ def test_a_malformed_path_is_refused_when_declared(path):
 )
 def test_an_impossible_declaration_is_refused(kwargs):
     method = kwargs.pop("method")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"."):  # each case has its own message
         route(method, "/v1/x", summary="s", tags=["t"], **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs", "handler"),
+    [
+        ("/v1/x/{item_id}", {}, lambda self, request: None),  # no item_id
+        ("/v1/x", {"body": Schema}, lambda self, request: None),  # no body
+        ("/v1/x", {"query": Schema}, lambda self, request, body: None),  # body, not query
+        ("/v1/x", {}, lambda self: None),  # no request
+    ],
+)
+def test_a_handler_that_cannot_take_what_its_route_passes_is_refused_at_import(path, kwargs, handler):
+    with pytest.raises(TypeError, match="must take"):
+        route("POST", path, summary="s", tags=["t"], **kwargs)(handler)
 
 
 class Shop:
     name = "shop"
 
-    @route("GET", "/v1/items/{item_id:uuid}", summary="Get an item", tags=["items"],
-           response=Schema.from_dict({"id": fields.UUID()}), responses={404: "No such item."})
+    @route(
+        "GET",
+        "/v1/items/{item_id:uuid}",
+        summary="Get an item",
+        tags=["items"],
+        response=Schema.from_dict({"id": fields.UUID()}),
+        responses={404: "No such item."},
+    )
     def get_item(self, request, item_id):
         """Reads one item.
 
@@ -85,12 +105,14 @@ def test_the_handler_gets_path_values_and_its_answer_is_dumped():
 
 def test_a_204_route_answers_no_body():
     response = Shop.delete_item(Shop(), request("DELETE"), item_id=uuid.uuid4())
-    assert response.status_code == 204 and response.get_data() == b""
+    assert response.status_code == 204
+    assert response.get_data() == b""
 
 
 def test_a_response_returned_by_the_handler_is_sent_as_it_is():
     response = BiggerShop.health(BiggerShop(), request())
-    assert response.get_data() == b"plain" and response.mimetype == "text/plain"
+    assert response.get_data() == b"plain"
+    assert response.mimetype == "text/plain"
 
 
 @pytest.mark.parametrize("headers", [None, {"Authorization": "Bearer abc"}, {"Authorization": "Basic abc"}])
@@ -160,4 +182,5 @@ def test_problem_statuses_follow_what_the_operation_takes():
 
 def test_render_without_a_response_schema_sends_the_payload_as_json():
     response = render({"a": 1}, 200, None)
-    assert json.loads(response.get_data()) == {"a": 1} and response.mimetype == "application/json"
+    assert json.loads(response.get_data()) == {"a": 1}
+    assert response.mimetype == "application/json"

@@ -46,10 +46,12 @@ def test_no_answer_is_a_503_naming_the_service(cause, code):
 )
 def test_an_unexpected_remote_error_is_a_500_that_leaks_nothing(cause):
     failure = rpc.rpc_failure("identity", "ping", cause, 10)
-    assert isinstance(failure, rpc.UpstreamFailure) and failure.__cause__ is cause
+    assert isinstance(failure, rpc.UpstreamFailure)
+    assert failure.__cause__ is cause
     status, body = problem(failure)
     assert status == 500
-    assert "password" not in json.dumps(body) and "identity" not in json.dumps(body)
+    assert "password" not in json.dumps(body)
+    assert "identity" not in json.dumps(body)
 
 
 def test_a_failure_reason_reveals_nothing_internal():

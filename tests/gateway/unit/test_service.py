@@ -47,7 +47,8 @@ def test_ping_all_is_a_503_naming_each_service_that_failed(gateway):
     body = json.loads(response.get_data())
     assert response.status_code == 503
     assert set(body["services"]) == {"hotline", "spaces"}
-    assert "hotline" in body["detail"] and "spaces" in body["detail"]
+    assert "hotline" in body["detail"]
+    assert "spaces" in body["detail"]
     assert "password" not in response.get_data(as_text=True)
 
 

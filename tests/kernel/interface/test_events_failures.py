@@ -44,10 +44,11 @@ def test_a_poison_event_is_retried_parked_and_replayed_after_a_fix(
         lambda: _fetch(probe_db, "SELECT event_id, type, error, attempts, envelope FROM probe_consumer.dead_letters"),
         what="the poison event to be parked",
     )
-    event_id, event_type, error, attempts, envelope = row
+    event_id, _event_type, error, attempts, envelope = row
     assert attempts == 4  # first try + three retries
     assert "cannot apply poison note bad" in error
-    assert envelope["id"] == event_id and envelope["data"]["note_id"] == "bad"
+    assert envelope["id"] == event_id
+    assert envelope["data"]["note_id"] == "bad"
     assert EVENTS_PARKED.labels("probe_consumer", "apply_note")._value.get() == parked_before + 1
     assert _metric("ecommunity_events_parked_waiting", schema="probe_consumer") == 1.0
 
@@ -78,12 +79,25 @@ def test_an_undecodable_message_is_parked_and_the_consumer_lives_on(
     start_container(ProducerService, settings)
     with Connection(fresh_amqp_uri) as conn:
         producer = Producer(conn)
-        producer.publish(b"\x00not json", exchange="", routing_key="probe_consumer.apply_note",
-                         content_type="application/octet-stream", delivery_mode=2)
-        producer.publish("{\"half\": ", exchange="", routing_key="probe_consumer.apply_note",
-                         content_type="application/cloudevents+json", content_encoding="utf-8", delivery_mode=2)
-    eventually(lambda: scalar(probe_db, "SELECT count(*) FROM probe_consumer.dead_letters") == 2,
-               what="both bad messages parked")
+        producer.publish(
+            b"\x00not json",
+            exchange="",
+            routing_key="probe_consumer.apply_note",
+            content_type="application/octet-stream",
+            delivery_mode=2,
+        )
+        producer.publish(
+            '{"half": ',
+            exchange="",
+            routing_key="probe_consumer.apply_note",
+            content_type="application/cloudevents+json",
+            content_encoding="utf-8",
+            delivery_mode=2,
+        )
+    eventually(
+        lambda: scalar(probe_db, "SELECT count(*) FROM probe_consumer.dead_letters") == 2,
+        what="both bad messages parked",
+    )
     with ClusterRpcProxy({"AMQP_URI": fresh_amqp_uri}) as rpc:
         rpc.probe_producer.write_note("after", "fine")
     eventually(lambda: applied(probe_db) == 1, what="a good note after the bad messages")
@@ -96,8 +110,12 @@ def test_events_committed_before_a_crash_are_delivered_after_restart(
     start_container(ConsumerService, settings)
     port = free_port()
     # the relay is held back so that the process dies with committed, unpublished events
-    first = processes("tests.support.services:ProducerService", settings, port,
-                      {"OUTBOX_RELAY_ENABLED": "false", "PROBE_PRODUCER_HTTP_PORT": str(port)})
+    first = processes(
+        "tests.support.services:ProducerService",
+        settings,
+        port,
+        {"OUTBOX_RELAY_ENABLED": "false", "PROBE_PRODUCER_HTTP_PORT": str(port)},
+    )
     first.wait_ready()
     with ClusterRpcProxy({"AMQP_URI": fresh_amqp_uri}) as rpc:
         rpc.probe_producer.write_notes("crash", 25)
@@ -105,8 +123,9 @@ def test_events_committed_before_a_crash_are_delivered_after_restart(
     assert scalar(probe_db, "SELECT count(*) FROM probe_producer.outbox WHERE sent_at IS NULL") == 25
     assert applied(probe_db) == 0
 
-    second = processes("tests.support.services:ProducerService", settings, port,
-                       {"PROBE_PRODUCER_HTTP_PORT": str(port)})
+    second = processes(
+        "tests.support.services:ProducerService", settings, port, {"PROBE_PRODUCER_HTTP_PORT": str(port)}
+    )
     second.wait_ready()
     eventually(lambda: applied(probe_db) == 25, what="all 25 events after the restart")
     assert duplicates(probe_db) == 0
@@ -119,8 +138,14 @@ def test_a_broker_cut_while_producing_loses_nothing(make_settings, fresh_amqp_ur
     start_container(ProducerService, settings)
     host, port = "127.0.0.1", 5672
     proxy = TcpProxy(host, port)
-    relay = OutboxRelay(settings.database_url, "probe_producer", proxy.url_for(fresh_amqp_uri),
-                        batch_size=20, poll_seconds=0.2, backoff_max=0.5)
+    relay = OutboxRelay(
+        settings.database_url,
+        "probe_producer",
+        proxy.url_for(fresh_amqp_uri),
+        batch_size=20,
+        poll_seconds=0.2,
+        backoff_max=0.5,
+    )
     relay_thread = eventlet.spawn(relay.run)
     total, per_call = 300, 5
     try:

@@ -42,7 +42,7 @@ def test_a_failing_migration_leaves_the_schema_as_it_was(database_url, schema, t
     write(tmp_path, "0001_things.sql", "CREATE TABLE things (id int PRIMARY KEY);")
     migrate_schema(database_url, schema, read_dir(tmp_path), out=io.StringIO())
     write(tmp_path, "0002_broken.sql", "CREATE TABLE more (id int); ALTER TABLE nowhere ADD COLUMN x int;")
-    with pytest.raises(MigrationError, match="0002_broken.sql failed and was rolled back"):
+    with pytest.raises(MigrationError, match=r"0002_broken\.sql failed and was rolled back"):
         migrate_schema(database_url, schema, read_dir(tmp_path), out=io.StringIO())
     assert tables(database_url, schema) == ["schema_migrations", "things"]
 
@@ -57,5 +57,5 @@ def test_an_applied_migration_that_was_edited_is_refused(database_url, schema, t
 
 def test_badly_named_files_are_refused(tmp_path):
     write(tmp_path, "1_things.sql", "")
-    with pytest.raises(MigrationError, match="NNNN_lowercase_words.sql"):
+    with pytest.raises(MigrationError, match=r"NNNN_lowercase_words\.sql"):
         read_dir(tmp_path)

@@ -31,7 +31,8 @@ def test_an_unreachable_dependency_is_one_line(override, names, how, database_ur
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert names in lines[0] and how in lines[0]
+    assert names in lines[0]
+    assert how in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
 
 
@@ -45,7 +46,8 @@ def test_an_unmigrated_database_says_to_migrate(base_settings, amqp_uri, run_id)
     finally:
         drop_database(base_settings.database_url, name)
     assert result.returncode == 1
-    assert "make migrate" in result.stderr and "Traceback" not in result.stderr
+    assert "make migrate" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_bad_setting_is_one_line():

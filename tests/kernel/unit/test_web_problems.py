@@ -43,4 +43,6 @@ def test_errors_cross_rpc_as_themselves():
     exc = errors.Conflict("taken", {"field": "email"}, code="email-taken")
     back = deserialize(serialize(exc))
     assert type(back) is errors.Conflict
-    assert back.detail == "taken" and back.code == "email-taken" and back.extra["field"] == "email"
+    assert back.detail == "taken"
+    assert back.code == "email-taken"
+    assert back.extra["field"] == "email"

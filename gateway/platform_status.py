@@ -1,4 +1,4 @@
-"""What the gateway's own ``/v1`` platform operations compute, apart from HTTP and RPC."""
+"""What the gateway's own `/v1` platform operations compute — which services exist, whether they answer."""
 
 from __future__ import annotations
 
