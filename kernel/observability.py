@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from nameko.extensions import DependencyProvider
 
 from kernel import logging as klogging
 from kernel.metrics import ENTRYPOINT_CALLS, ENTRYPOINT_SECONDS, Timer
+
+log = logging.getLogger(__name__)
 
 
 def entrypoint_kind(entrypoint) -> str:
@@ -40,8 +43,10 @@ class Observability(DependencyProvider):
         name = worker_ctx.entrypoint.method_name
         kind = entrypoint_kind(worker_ctx.entrypoint)
         outcome = "ok" if exc_info is None else "error"
+        elapsed = timer.elapsed()
         ENTRYPOINT_CALLS.labels(service, name, kind, outcome).inc()
-        ENTRYPOINT_SECONDS.labels(service, name, kind).observe(timer.elapsed())
+        ENTRYPOINT_SECONDS.labels(service, name, kind).observe(elapsed)
+        log.debug("%s %s %s in %.1f ms", kind, name, outcome, elapsed * 1000)
 
     def worker_teardown(self, worker_ctx):
         self.timers.pop(worker_ctx, None)

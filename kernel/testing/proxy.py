@@ -6,8 +6,13 @@ that other tests (and other runs) share.
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
+
+from eventlet import patcher
+
+# real OS threads and blocking sockets, even in a monkey-patched test process: the proxy must
+# keep piping while the test's green threads block, and must not share the eventlet hub
+socket = patcher.original("socket")
+threading = patcher.original("threading")
 
 
 class TcpProxy:
@@ -90,4 +95,8 @@ class TcpProxy:
     def close(self) -> None:
         self._closed = True
         self.cut()
+        # wake the acceptor so that it sees _closed and returns before the listener goes
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=2):
+            pass
+        self._thread.join(5)
         self._listener.close()
