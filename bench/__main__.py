@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
-
 import eventlet
+
+import kernel  # noqa: F401 - first: silences eventlet's deprecation notice
 
 eventlet.monkey_patch()
 

@@ -1,4 +1,9 @@
 """The eCommunity kernel: what every service shares (config, database, events, web, metrics, logs).
 
-Importing it has no side effects; ``kernel.runner`` is the process entry point.
+Importing it has one side effect: eventlet's own deprecation notice is silenced. eventlet is the
+framework nameko 2 runs on, and that notice would otherwise open every command's output.
 """
+
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)

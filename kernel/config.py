@@ -14,6 +14,25 @@ from urllib.parse import urlsplit
 
 SERVICES = ("identity", "spaces", "publishing", "gamification", "hotline")
 
+#: the class each process runs (``ecommunity-service <name>``)
+SERVICE_CLASSES = {
+    "identity": "services.identity.service:IdentityService",
+    "spaces": "services.spaces.service:SpacesService",
+    "publishing": "services.publishing.service:PublishingService",
+    "gamification": "services.gamification.service:GamificationService",
+    "hotline": "services.hotline.service:HotlineService",
+    "gateway": "gateway.service:GatewayService",
+}
+
+
+def load_class(target: str):
+    """The service class for a name in SERVICE_CLASSES or a ``module:Class`` path."""
+    import importlib
+
+    module_name, _, class_name = SERVICE_CLASSES.get(target, target).partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
 #: port of each service's small HTTP listener (/metrics, /healthz, /readyz)
 DEFAULT_SERVICE_HTTP_PORTS = {
     "identity": 9101,

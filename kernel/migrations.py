@@ -1,5 +1,8 @@
 """Numbered SQL migrations, one schema per service: ``make migrate`` / ``ecommunity-migrate``.
 
+Then the event topology is declared on RabbitMQ: the ``ecommunity.events`` exchange and every
+handler's queue, so that an event emitted before its consumer first started waits in that queue.
+
 For each service the kernel's files (``kernel/sql/NNNN_*.sql``: outbox, inbox, dead letters) are
 applied first, then the service's own (``services/<service>/migrations/NNNN_*.sql``), each inside
 its own transaction together with its row in ``<schema>.schema_migrations``: a failing file leaves
@@ -22,7 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 from psycopg2 import sql
 
-from kernel.config import SERVICES, ConfigError, Settings, check_postgres, redact
+from kernel.config import SERVICES, ConfigError, Settings, check_postgres, check_rabbitmq, load_class, redact
+from kernel.events.topology import EXCHANGE, declare
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL_SQL = Path(__file__).resolve().parent / "sql"
@@ -146,6 +150,7 @@ def migrate(url: str, services: list[str] | tuple[str, ...] = SERVICES, out=sys.
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ecommunity-migrate", description=__doc__.splitlines()[0])
     parser.add_argument("services", nargs="*", default=list(SERVICES), help="services to migrate (default: all)")
+    parser.add_argument("--no-broker", action="store_true", help="do not declare the event queues on RabbitMQ")
     args = parser.parse_args(argv)
     unknown = [s for s in args.services if s not in SERVICES]
     if unknown:
@@ -159,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ecommunity-migrate: {problem}")
             return 1
         migrate(settings.database_url, args.services)
+        if not args.no_broker:
+            problem = check_rabbitmq(settings.amqp_uri)
+            if problem:
+                print(f"ecommunity-migrate: {problem}")
+                return 1
+            queues = declare(settings.amqp_uri, [load_class(s) for s in args.services], settings.event_queue_type)
+            print(f"rabbitmq: exchange {EXCHANGE} and {len(queues)} handler queue(s) declared")
     except (ConfigError, MigrationError) as exc:
         print(f"ecommunity-migrate: {exc}")
         return 1

@@ -8,33 +8,17 @@ flight are returned to their queue); a second signal kills it.
 
 from __future__ import annotations
 
-import warnings
-
-# eventlet announces its own deprecation on import; it is the framework nameko 2 runs on
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
-
 import eventlet
+
+import kernel  # noqa: F401 - first: silences eventlet's deprecation notice
 
 eventlet.monkey_patch()  # before anything opens a socket
 
 import argparse
-import importlib
 import signal
 import sys
 
-SERVICE_CLASSES = {
-    "identity": "services.identity.service:IdentityService",
-    "spaces": "services.spaces.service:SpacesService",
-    "publishing": "services.publishing.service:PublishingService",
-    "gamification": "services.gamification.service:GamificationService",
-    "hotline": "services.hotline.service:HotlineService",
-    "gateway": "gateway.service:GatewayService",
-}
-
-
-def load_class(target: str):
-    module_name, _, class_name = SERVICE_CLASSES.get(target, target).partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
+from kernel.config import SERVICE_CLASSES, load_class
 
 
 def schema_problem(database_url: str, schema: str) -> str | None:

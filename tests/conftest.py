@@ -1,11 +1,8 @@
 """Top-level test configuration: eventlet first, then the kernel's fixtures."""
 
-import warnings
-
-# eventlet announces its own deprecation on import; it is the framework nameko 2 runs on
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
-
 import eventlet
+
+import kernel  # noqa: F401 - first: silences eventlet's deprecation notice
 
 eventlet.monkey_patch()
 

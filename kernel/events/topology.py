@@ -43,3 +43,33 @@ def handler_queue(service: str, handler: str, event_types: list[str], queue_type
         auto_delete=False,
         queue_arguments=queue_arguments(queue_type),
     )
+
+
+def handler_queues(service_cls, queue_type: str = "classic") -> list[Queue]:
+    """The queues a service class's ``on_event`` handlers consume, as they will be declared."""
+    import inspect
+
+    from kernel.events.consumer import EventHandler
+
+    queues = []
+    for attr, member in inspect.getmembers(service_cls, inspect.isfunction):
+        for entrypoint in getattr(member, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, EventHandler):
+                queues.append(handler_queue(service_cls.name, attr, entrypoint.event_types, queue_type))
+    return queues
+
+
+def declare(amqp_uri: str, service_classes, queue_type: str = "classic") -> list[str]:
+    """Declare the exchange and every handler's queue, so that an event published before its
+    consumer first starts waits for it instead of being dropped; returns the queue names."""
+    from kombu import Connection
+
+    names = []
+    with Connection(amqp_uri, connect_timeout=5) as conn:
+        channel = conn.default_channel
+        exchange()(channel).declare()
+        for cls in service_classes:
+            for queue in handler_queues(cls, queue_type):
+                queue(channel).declare()
+                names.append(queue.name)
+    return names

@@ -6,6 +6,7 @@ that other tests (and other runs) share.
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from eventlet import patcher
 
@@ -23,7 +24,7 @@ class TcpProxy:
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(128)
         self.port = self._listener.getsockname()[1]
-        self._open: set[socket.socket] = set()
+        self._open: set[Any] = set()
         self._lock = threading.Lock()
         self._cut = False
         self._closed = False
@@ -61,7 +62,7 @@ class TcpProxy:
             threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
 
-    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: Any, sink: Any) -> None:
         try:
             while True:
                 chunk = source.recv(65536)
@@ -74,7 +75,7 @@ class TcpProxy:
             for sock in (source, sink):
                 self._close(sock)
 
-    def _close(self, sock: socket.socket) -> None:
+    def _close(self, sock: Any) -> None:
         with self._lock:
             self._open.discard(sock)
         with contextlib.suppress(OSError):

@@ -18,8 +18,7 @@ import requests
 from nameko.containers import ServiceContainer
 
 from gateway.service import GatewayService
-from kernel.config import SERVICES, Settings
-from kernel.runner import load_class
+from kernel.config import SERVICES, Settings, load_class
 from kernel.testing.infra import free_port
 
 STOP_TIMEOUT = 15

@@ -75,3 +75,18 @@ def test_an_invalid_event_is_refused_in_the_producers_transaction(probe_pair, pr
     # the state change rolled back with the event: no note, no outbox row
     assert scalar(probe_db, "SELECT count(*) FROM probe_producer.notes") == 0
     assert scalar(probe_db, "SELECT count(*) FROM probe_producer.outbox") == 0
+
+
+def test_an_event_emitted_before_its_consumer_ever_ran_waits_for_it(
+    make_settings, fresh_amqp_uri, probe_db, start_container
+):
+    from kernel.events.topology import declare
+
+    assert declare(fresh_amqp_uri, [ConsumerService]) == ["probe_consumer.apply_note"]  # what migrate does
+    settings = make_settings(amqp_uri=fresh_amqp_uri)
+    start_container(ProducerService, settings)
+    with ClusterRpcProxy({"AMQP_URI": fresh_amqp_uri}) as rpc:
+        rpc.probe_producer.write_note("early", "before the consumer")
+    eventually(lambda: scalar(probe_db, "SELECT count(*) FROM probe_producer.outbox WHERE sent_at IS NOT NULL"))
+    start_container(ConsumerService, settings)
+    eventually(lambda: scalar(probe_db, "SELECT count(*) FROM probe_consumer.applied_notes") == 1)
