@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+# isort: off
+import kernel  # noqa: F401 - first: silences eventlet's deprecation notice
 import eventlet
 
-import kernel  # noqa: F401 - first: silences eventlet's deprecation notice
+# isort: on
 
 eventlet.monkey_patch()
 

@@ -1,8 +1,10 @@
 """Top-level test configuration: eventlet first, then the kernel's fixtures."""
 
+# isort: off
+import kernel  # noqa: F401 - first: silences eventlet's deprecation notice
 import eventlet
 
-import kernel  # noqa: F401 - first: silences eventlet's deprecation notice
+# isort: on
 
 eventlet.monkey_patch()
 
