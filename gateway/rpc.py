@@ -29,6 +29,7 @@ from typing import Any
 
 import eventlet
 from kombu.exceptions import OperationalError
+from nameko.constants import NON_PERSISTENT
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import MethodProxy, ReplyListener, RpcReply
@@ -110,7 +111,9 @@ class ServiceClient:
         return outcomes
 
     def _send(self, service: str, method: str, args: tuple, kwargs: dict) -> RpcReply | BaseException:
-        proxy = MethodProxy(self.worker_ctx, service, method, self.reply_listener)
+        # a call is worth nothing once its caller gave up, so it is not written to disk: with
+        # confirms (which tell an unknown service) but without persistence, RabbitMQ answers at once
+        proxy = MethodProxy(self.worker_ctx, service, method, self.reply_listener, delivery_mode=NON_PERSISTENT)
         try:
             return proxy.call_async(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - UnknownService, the broker unreachable, ...: translated

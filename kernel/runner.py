@@ -27,8 +27,9 @@ def schema_problem(database_url: str, schema: str) -> str | None:
     conn = psycopg2.connect(database_url, connect_timeout=3)
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT to_regclass(%s)", (f"{schema}.schema_migrations",))
-            if cur.fetchone()[0] is None:
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.schema_migrations",))
+            row = cur.fetchone()
+            if not (row and row[0]):
                 return f"the database has no schema {schema!r} yet; run `make migrate`"
     finally:
         conn.close()

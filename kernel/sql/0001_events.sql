@@ -5,7 +5,7 @@ CREATE TABLE outbox (
     event_id    uuid        NOT NULL UNIQUE,
     type        text        NOT NULL,
     subject     text        NOT NULL,
-    envelope    jsonb       NOT NULL,
+    envelope    json        NOT NULL,  -- json, not jsonb: stored as written, cheaper to write and read back
     created_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
     sent_at     timestamptz
 );

@@ -91,7 +91,7 @@ def client(monkeypatch):
     sent = []
 
     class FakeMethodProxy:
-        def __init__(self, worker_ctx, service, method, reply_listener):
+        def __init__(self, worker_ctx, service, method, reply_listener, **options):
             self.service = service
 
         def call_async(self, *args, **kwargs):

@@ -24,7 +24,7 @@ def test_the_plain_kombu_subscriber_receives_our_events(make_settings, fresh_amq
     assert len(code.strip().splitlines()) <= 26
     # the documented loop runs forever; here it stops once the queue is quiet
     code = code.replace('AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"', f'AMQP_URI = "{fresh_amqp_uri}"')
-    code = code.replace("routing_key=\"ecommunity.identity.#\"", 'routing_key="ecommunity.probe_producer.#"')
+    code = code.replace('routing_key="ecommunity.identity.#"', 'routing_key="ecommunity.probe_producer.#"')
     code = code.replace(
         "        while True:\n            conn.drain_events()",
         "        while True:\n            try:\n                conn.drain_events(timeout=3)\n"
