@@ -10,8 +10,8 @@ unit-tested as it is. Every operation gets:
 - the optional ``X-Request-ID`` header (the correlation id, sent back on every response);
 - the bearer security requirement when it is declared ``auth=True``.
 
-``/openapi.json`` serves OpenAPI 3.1.0. The same operations can be rendered as 3.0.3 for tools
-that do not read 3.1 yet (the bundled Swagger UI 4.x is one, see ``gateway.docs``).
+``/openapi.json`` serves the document (OpenAPI 3.1.0); ``/docs`` renders that same document (see
+``gateway.docs``).
 """
 
 from __future__ import annotations
@@ -62,13 +62,13 @@ def api_version() -> str:
         return "0.0.0"
 
 
-def build_openapi(service_cls: type, openapi_version: str = OPENAPI_VERSION) -> dict:
+def build_openapi(service_cls: type) -> dict:
     """The OpenAPI document (a dict) of the operations ``service_cls`` declares with ``route``."""
     found = operations(service_cls)
     spec = APISpec(
         title=TITLE,
         version=api_version(),
-        openapi_version=openapi_version,
+        openapi_version=OPENAPI_VERSION,
         plugins=[MarshmallowPlugin()],
         info={"description": DESCRIPTION},
     )
@@ -118,12 +118,11 @@ def success_response(op: Operation) -> dict:
     return {"description": op.summary, "content": {"application/json": {"schema": op.response}}}
 
 
-_SERIALISED: dict[tuple[type, str], str] = {}
+_SERIALISED: dict[type, str] = {}
 
 
-def openapi_json(service_cls: type, openapi_version: str = OPENAPI_VERSION) -> str:
-    """``build_openapi`` serialised, once per service class and version (the routes never change)."""
-    key = (service_cls, openapi_version)
-    if key not in _SERIALISED:
-        _SERIALISED[key] = json.dumps(build_openapi(service_cls, openapi_version), separators=(",", ":"))
-    return _SERIALISED[key]
+def openapi_json(service_cls: type) -> str:
+    """``build_openapi`` serialised, once per service class (the routes never change)."""
+    if service_cls not in _SERIALISED:
+        _SERIALISED[service_cls] = json.dumps(build_openapi(service_cls), separators=(",", ":"))
+    return _SERIALISED[service_cls]

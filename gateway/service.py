@@ -64,11 +64,6 @@ class GatewayService:
     def docs_init(self, request):
         return 200, docs.page_headers(docs.JAVASCRIPT), docs.init_script()
 
-    @http("GET", docs.RENDERED_SPEC_PATH)
-    def docs_openapi(self, request):
-        """The document as OpenAPI 3.0.3, for the bundled Swagger UI (see ``gateway.docs``)."""
-        return 200, {"Content-Type": "application/json"}, openapi_json(type(self), docs.RENDERED_OPENAPI_VERSION)
-
     @http("GET", docs.ASSETS_PATH + "/<name>")
     def docs_asset(self, request, name):
         body, content_type = docs.asset(name)

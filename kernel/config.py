@@ -107,6 +107,8 @@ class Settings:
     outbox_batch_size: int = 500
     outbox_poll_seconds: float = 1.0
     outbox_backoff_max_seconds: float = 30.0
+    #: how long SIGTERM waits for running work before the process is killed
+    shutdown_grace_seconds: float = 20.0
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -144,6 +146,7 @@ class Settings:
             outbox_batch_size=_int(env, "OUTBOX_BATCH_SIZE", 500, 1),
             outbox_poll_seconds=float(env.get("OUTBOX_POLL_SECONDS") or 1.0),
             outbox_backoff_max_seconds=float(env.get("OUTBOX_BACKOFF_MAX_SECONDS") or 30.0),
+            shutdown_grace_seconds=float(_int(env, "SHUTDOWN_GRACE_SECONDS", 20, 1)),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             log_format=log_format,
         )

@@ -19,6 +19,26 @@ import urllib.request
 from kernel.config import SERVICES, ConfigError, Settings, preflight
 
 GRACE_SECONDS = 20
+PR_SET_PDEATHSIG = 1
+#: set by whoever starts a process that must not outlive it (the launcher, the tests)
+DIE_WITH_PARENT = "ECOMMUNITY_DIE_WITH_PARENT"
+
+
+def die_with_parent() -> None:
+    """Ask Linux for SIGTERM when this process's parent dies, even by SIGKILL.
+
+    The launcher's children run in sessions of their own (so that Ctrl-C reaches only the
+    launcher); without this, a launcher killed outright would leave them running.
+    """
+    import ctypes
+
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the launcher's own shutdown still stops them
+        return
+    if os.getppid() != parent:  # the parent died before we asked
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _ready(url: str) -> bool:
@@ -41,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ecommunity: {line}", file=sys.stderr)
         return 1
 
+    if os.environ.get(DIE_WITH_PARENT) == "1":
+        die_with_parent()
     stop_requested: list[int] = []
 
     def on_signal(signum, frame):
@@ -52,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     children: dict[str, subprocess.Popen] = {}
     for name in (*SERVICES, "gateway"):
         children[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "kernel.runner", name], start_new_session=True, env=os.environ.copy()
+            [sys.executable, "-m", "kernel.runner", name],
+            start_new_session=True,
+            env={**os.environ, DIE_WITH_PARENT: "1"},
         )
 
     gateway = f"http://localhost:{settings.gateway_port}"

@@ -15,10 +15,13 @@ import kernel  # noqa: F401 - first: silences eventlet's deprecation notice
 eventlet.monkey_patch()  # before anything opens a socket
 
 import argparse
+import logging
+import os
 import signal
 import sys
 
 from kernel.config import SERVICE_CLASSES, load_class
+from kernel.launcher import DIE_WITH_PARENT, die_with_parent
 
 
 def schema_problem(database_url: str, schema: str) -> str | None:
@@ -72,19 +75,31 @@ def main(argv: list[str] | None = None) -> int:
     runner = ServiceRunner(settings.nameko_config(service_name))
     runner.add_service(cls)
 
+    if os.environ.get(DIE_WITH_PARENT) == "1":
+        die_with_parent()
     stopping: list[int] = []
+
+    def stop_within_grace():
+        # a graceful stop waits for the broker; if it is unreachable, that could be forever
+        try:
+            with eventlet.Timeout(settings.shutdown_grace_seconds):
+                runner.stop()
+        except eventlet.Timeout:
+            logging.getLogger("kernel.runner").warning(
+                "%s did not stop within %ss; killing it", service_name, settings.shutdown_grace_seconds
+            )
+            runner.kill()
 
     def on_signal(signum, frame):
         if stopping:
             runner.kill()
         else:
             stopping.append(signum)
-            eventlet.spawn(runner.stop)
+            eventlet.spawn(stop_within_grace)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     runner.start()
-    import logging
 
     logging.getLogger("kernel.runner").info("%s started", service_name)
     try:

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from kernel.config import Settings
+from kernel.launcher import DIE_WITH_PARENT
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -31,6 +32,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "OUTBOX_BATCH_SIZE": str(settings.outbox_batch_size),
         "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
         "OUTBOX_BACKOFF_MAX_SECONDS": str(settings.outbox_backoff_max_seconds),
+        "SHUTDOWN_GRACE_SECONDS": str(int(settings.shutdown_grace_seconds)),
         "LOG_LEVEL": settings.log_level,
         "LOG_FORMAT": settings.log_format,
     }
@@ -59,7 +61,14 @@ class ServiceProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> ServiceProcess:
-        env = {**os.environ, **settings_env(self.settings), **self.extra_env, "PYTHONUNBUFFERED": "1"}
+        # a test run that dies leaves no service behind
+        env = {
+            **os.environ,
+            **settings_env(self.settings),
+            **self.extra_env,
+            "PYTHONUNBUFFERED": "1",
+            DIE_WITH_PARENT: "1",
+        }
         env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child for its lifetime
         self.proc = subprocess.Popen(

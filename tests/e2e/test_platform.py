@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from kernel.config import SERVICES
+from kernel.launcher import DIE_WITH_PARENT
 from kernel.testing.processes import ServiceProcess, http_ok, settings_env
 from kernel.testing.proxy import TcpProxy
 from kernel.testing.waiting import eventually
@@ -27,7 +28,7 @@ def launched(make_settings, tmp_path):
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "kernel.launcher"],
-            env={**os.environ, **settings_env(settings), "PYTHONWARNINGS": "ignore"},
+            env={**os.environ, **settings_env(settings), "PYTHONWARNINGS": "ignore", DIE_WITH_PARENT: "1"},
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -44,8 +45,12 @@ def launched(make_settings, tmp_path):
         yield proc, gateway, settings, log_path
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+            proc.send_signal(signal.SIGTERM)  # the launcher stops its children
+            try:
+                proc.wait(40)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def test_make_run_starts_everything_and_ctrl_c_stops_it_cleanly(launched):

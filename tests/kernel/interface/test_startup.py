@@ -54,3 +54,18 @@ def test_a_bad_setting_is_one_line():
     result = run_service({"GATEWAY_PORT": "eighty"})
     assert result.returncode == 2
     assert result.stderr.strip() == "ecommunity-identity: GATEWAY_PORT='eighty' is not an integer"
+
+
+def test_sigterm_stops_a_service_even_when_its_broker_is_gone(make_settings, processes, vhost_admin, run_id):
+    import time
+    import uuid
+
+    vhost = f"ecommunity_test_{run_id}_{uuid.uuid4().hex[:6]}"
+    settings = make_settings(amqp_uri=vhost_admin.add(vhost), shutdown_grace_seconds=2.0)
+    identity = processes("identity", settings, settings.service_http_ports["identity"])
+    identity.wait_ready()
+    vhost_admin.delete(vhost)  # the broker refuses it from now on: a graceful stop could wait forever
+    time.sleep(1)
+    started = time.monotonic()
+    assert identity.stop(timeout=30) is not None
+    assert time.monotonic() - started < 10, identity.output()[-2000:]
