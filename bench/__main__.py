@@ -31,7 +31,7 @@ from kernel.testing.processes import ServiceProcess
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 
 def http_load(url: str, clients: int) -> dict:
@@ -81,6 +81,8 @@ def main() -> int:
         results["raw"] = statistics.median(r[0] for r in rounds)
         results["pipeline"] = statistics.median(r[1] for r in rounds)
         results["drain_after_commit"] = statistics.median(r[2] for r in rounds)
+        # each round pairs the two paths on the broker as it is at that moment: compare within rounds
+        results["ratio"] = statistics.median(r[1] / r[0] for r in rounds)
 
         migrate(database_url, SERVICES, out=open(os.devnull, "w"))  # noqa: SIM115
         ports = {name: free_port() for name in SERVICES}
@@ -110,7 +112,7 @@ def main() -> int:
 
 
 def render(r: dict) -> str:
-    ratio = r["pipeline"] / r["raw"]
+    ratio = r["ratio"]
     lines = [
         "# Performance",
         "",
@@ -124,14 +126,15 @@ def render(r: dict) -> str:
         "## Events: outbox → RabbitMQ → inbox",
         "",
         "Both paths: this process produces, a separate consumer process acknowledges, on the same broker,",
-        "alternating, after a warm-up; the table shows the median of the rounds.",
+        "alternating, after a warm-up. Rates are the medians of the rounds; the ratio is the median of",
+        "each round's ratio (the two paths of a round meet the broker in the same state).",
         "",
         "| path | events/s (median) |",
         "|---|---:|",
         f"| raw kombu: persistent publish + consume/ack (no database) | {r['raw']:.0f} |",
         "| eCommunity: `emit` in transactions of 100 → outbox relay (confirmed, persistent) → "
         f"consumer service (inbox + effect, committed per batch) | {r['pipeline']:.0f} |",
-        f"| **ratio** (target ≥ 0.5) | **{ratio:.2f}** |",
+        f"| **ratio**, median of the rounds' ratios (target ≥ 0.5) | **{ratio:.2f}** |",
         "",
         "Rounds: " + "; ".join(f"raw {a:.0f}/s, eCommunity {b:.0f}/s ({b / a:.2f})" for a, b, _ in r["rounds"]) + ".",
         f"Median time from the producer's last commit to the consumer's last commit: {r['drain_after_commit']:.2f}s.",

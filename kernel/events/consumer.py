@@ -359,6 +359,7 @@ def on_event(*event_types: str):
                 (consumer, [e.id for _, e in events], [e.type for _, e in events]),
             )
             new = {row["event_id"] for row in rows}
+            applied = 0
             for index, event in events:
                 if event.id not in new:
                     EVENTS_DUPLICATE.labels(service, handler).inc()
@@ -369,9 +370,10 @@ def on_event(*event_types: str):
                 klogging.correlation_id.set(event.correlation_id)
                 try:
                     fn(self, event)
-                except Exception as exc:
+                except Exception as exc:  # roll the batch back, saying which event failed
                     raise BatchAborted(index, sys.exc_info()) from exc
-                EVENTS_APPLIED.labels(service, handler).inc()
+                applied += 1
+            EVENTS_APPLIED.labels(service, handler).inc(applied)
             return failures
 
         return EventHandler.decorator(event_types)(apply)

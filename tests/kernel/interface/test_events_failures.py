@@ -157,6 +157,9 @@ def test_a_broker_cut_while_producing_loses_nothing(make_settings, fresh_amqp_ur
                     proxy.cut()
                 if call == 40:
                     assert proxy.connections_made >= 1
+                    # while the broker is away, the backlog shows on /metrics
+                    assert _metric("ecommunity_outbox_backlog", schema="probe_producer") > 0
+                    assert _metric("ecommunity_outbox_oldest_unsent_seconds", schema="probe_producer") > 0
                     proxy.restore()
                 eventlet.sleep(0.01)
         eventually(lambda: applied(probe_db) == total, timeout=60, what=f"all {total} events")
@@ -166,6 +169,7 @@ def test_a_broker_cut_while_producing_loses_nothing(make_settings, fresh_amqp_ur
         proxy.close()
     assert duplicates(probe_db) == 0
     assert proxy.connections_made >= 2  # the relay reconnected after the cut
+    assert _metric("ecommunity_outbox_backlog", schema="probe_producer") == 0
     assert scalar(probe_db, "SELECT count(*) FROM probe_producer.outbox WHERE sent_at IS NULL") == 0
 
 
