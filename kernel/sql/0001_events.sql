@@ -13,6 +13,10 @@ CREATE TABLE outbox (
 );
 -- the relay reads only unsent rows, in order
 CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
+-- every published row leaves a dead entry in outbox_unsent that the relay's scan walks past until
+-- a vacuum; a queue-like table is vacuumed after a fixed number of changes, not a share of its size
+ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000,
+                        autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 10000);
 
 CREATE TABLE inbox (
     consumer    text        NOT NULL,
