@@ -16,38 +16,18 @@ from gateway.routing import route
 from gateway.rpc import ServiceRpc
 from gateway.schemas import PingReportSchema, ServiceSchema
 from kernel.config import SERVICES
-from kernel.metrics import exposition
-from kernel.observability import Observability
-from kernel.service import Readiness, readiness_response
-from kernel.web import http, json_response
+from kernel.service import Probes, Readiness
+from kernel.web import http
 
 OPENAPI_PATH = "/openapi.json"
 NOT_ANSWERING = "A service did not answer in time, is not running, or failed; `services` names each one."
 
 
-class GatewayService:
+class GatewayService(Probes):
     name = "gateway"
 
-    observability = Observability()
-    readiness = Readiness(database=True)
+    readiness = Readiness(database=True)  # it keeps nothing, but nothing works without PostgreSQL
     services = ServiceRpc()
-
-    # -- probes -----------------------------------------------------------------------------------
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        """The process is alive."""
-        return json_response({"status": "alive", "service": self.name})
-
-    @http("GET", "/readyz")
-    def readyz(self, request):
-        """RabbitMQ and PostgreSQL answer (200), or which does not (503)."""
-        return readiness_response(self.readiness())
-
-    @http("GET", "/metrics")
-    def metrics(self, request):
-        body, content_type = exposition()
-        return 200, {"Content-Type": content_type}, body
 
     # -- the API described --------------------------------------------------------------------------
 

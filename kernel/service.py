@@ -59,12 +59,36 @@ def readiness_response(checks: dict):
     return json_response({"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
 
 
-class PlatformService:
+class Probes:
+    """What every process answers on its HTTP port: ``/healthz``, ``/readyz``, ``/metrics``."""
+
+    name = "process"
+
+    observability = Observability()
+    readiness = Readiness()
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        """The process is alive."""
+        return json_response({"status": "alive", "service": self.name})
+
+    @http("GET", "/readyz")
+    def readyz(self, request):
+        """RabbitMQ and PostgreSQL answer (200), or which does not (503)."""
+        return readiness_response(self.readiness())
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        body, content_type = exposition()
+        return 200, {"Content-Type": content_type}, body
+
+
+class PlatformService(Probes):
+    """A service: the probes, its database schema (``self.db``) and ``ping``."""
+
     name = "platform"
 
     db = Database()
-    observability = Observability()
-    readiness = Readiness()
 
     @rpc
     def ping(self):
@@ -75,16 +99,3 @@ class PlatformService:
             "time": datetime.now(UTC).isoformat(),
             "database_time": row["now"].isoformat() if row else None,
         }
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return json_response({"status": "alive", "service": self.name})
-
-    @http("GET", "/readyz")
-    def readyz(self, request):
-        return readiness_response(self.readiness())
-
-    @http("GET", "/metrics")
-    def metrics(self, request):
-        body, content_type = exposition()
-        return 200, {"Content-Type": content_type}, body
