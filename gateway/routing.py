@@ -10,9 +10,10 @@ def create_community(self, request, body):
 The handler is registered with the kernel's ``http`` entrypoint, so the transaction, problem+json,
 404/405/413 and correlation-id behaviour stay the kernel's. Around it, ``route``:
 
-- checks ``auth`` (see ``gateway.auth``), then loads ``query`` from the query string and ``body``
-  from the JSON body with their schemas and passes them as the ``query=`` / ``body=`` arguments
-  (see ``gateway.inputs`` for the 400/413/415 problems);
+- with ``auth=True``, verifies the bearer token and passes the caller as ``actor=`` (see
+  ``gateway.auth``: 401 problems), then loads ``query`` from the query string and ``body`` from the
+  JSON body with their schemas and passes them as the ``query=`` / ``body=`` arguments (see
+  ``gateway.inputs`` for the 400/413/415 problems);
 - passes path parameters as keyword arguments: ``{name}`` is a string without ``/``, ``{name:int}``
   an int, ``{name:uuid}`` a ``uuid.UUID`` (a value that does not convert is a 404); a handler whose
   signature does not take exactly what its route passes is refused at import;
@@ -51,7 +52,7 @@ CONVERTERS: dict[str, tuple[str, dict]] = {
     "int": ("int", {"type": "integer", "minimum": 0}),
     "uuid": ("uuid", {"type": "string", "format": "uuid"}),
 }
-RESERVED_ARGUMENTS = frozenset({"self", "request", "body", "query"})
+RESERVED_ARGUMENTS = frozenset({"self", "request", "body", "query", "actor"})
 _PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
 
 SchemaLike = type[Schema] | Schema
@@ -156,7 +157,7 @@ def route(
     openapi_path, rule, parameters = parse_path(path)
 
     def decorator(handler: Callable) -> Callable:
-        _check_handler(handler, [p.name for p in parameters], body is not None, query is not None)
+        _check_handler(handler, [p.name for p in parameters], body is not None, query is not None, auth)
         operation = Operation(
             method=method,
             path=openapi_path,
@@ -179,9 +180,9 @@ def route(
 
         @functools.wraps(handler)
         def endpoint(self, request, **path_values):
-            if auth:
-                authenticate(request)
             arguments = dict(path_values)
+            if auth:
+                arguments["actor"] = authenticate(self, request)
             if query_schema is not None:
                 arguments["query"] = load_query(request, query_schema)
             if body_schema is not None:
@@ -196,9 +197,16 @@ def route(
     return decorator
 
 
-def _check_handler(handler: Callable, path_names: list[str], takes_body: bool, takes_query: bool) -> None:
+def _check_handler(
+    handler: Callable, path_names: list[str], takes_body: bool, takes_query: bool, takes_actor: bool
+) -> None:
     """Refuse, at import, a handler that could not be called the way ``route`` will call it."""
-    names = [*path_names, *(["body"] if takes_body else []), *(["query"] if takes_query else [])]
+    names = [
+        *path_names,
+        *(["body"] if takes_body else []),
+        *(["query"] if takes_query else []),
+        *(["actor"] if takes_actor else []),
+    ]
     try:
         inspect.signature(handler).bind(None, None, **dict.fromkeys(names))
     except TypeError as exc:

@@ -9,6 +9,8 @@ documentation itself are plain kernel ``http`` entrypoints, outside the API docu
 from __future__ import annotations
 
 from gateway import docs
+from gateway.accounts import AccountRoutes
+from gateway.auth import Authenticator
 from gateway.openapi import OPENAPI_VERSION, openapi_json
 from gateway.pagination import PageQuery, page_of
 from gateway.platform_status import known_service, ping_report, service_page
@@ -23,11 +25,12 @@ OPENAPI_PATH = "/openapi.json"
 NOT_ANSWERING = "A service did not answer in time, is not running, or failed; `services` names each one."
 
 
-class GatewayService(Probes):
+class GatewayService(AccountRoutes, Probes):
     name = "gateway"
 
     readiness = Readiness(database=True)  # it keeps nothing, but nothing works without PostgreSQL
     services = ServiceRpc()
+    authenticator = Authenticator()
 
     # -- the API described --------------------------------------------------------------------------
 

@@ -107,6 +107,11 @@ class Settings:
     outbox_batch_size: int = 500
     outbox_poll_seconds: float = 1.0
     outbox_backoff_max_seconds: float = 30.0
+    #: access tokens: who signs them (iss), who they are for (aud), how long they live
+    token_issuer: str = "ecommunity"  # noqa: S105 - a name, not a secret
+    token_audience: str = "ecommunity-api"  # noqa: S105 - a name, not a secret
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
     #: how long SIGTERM waits for running work before the process is killed
     shutdown_grace_seconds: float = 20.0
     log_level: str = "INFO"
@@ -147,6 +152,10 @@ class Settings:
             outbox_poll_seconds=float(env.get("OUTBOX_POLL_SECONDS") or 1.0),
             outbox_backoff_max_seconds=float(env.get("OUTBOX_BACKOFF_MAX_SECONDS") or 30.0),
             shutdown_grace_seconds=float(_int(env, "SHUTDOWN_GRACE_SECONDS", 20, 1)),
+            token_issuer=env.get("TOKEN_ISSUER") or "ecommunity",
+            token_audience=env.get("TOKEN_AUDIENCE") or "ecommunity-api",
+            access_token_ttl_seconds=_int(env, "ACCESS_TOKEN_TTL_SECONDS", 900, 10),
+            refresh_token_ttl_seconds=_int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, 60),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             log_format=log_format,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from marshmallow import Schema
+from marshmallow import Schema, fields, validate
 
 from kernel.events.envelope import TYPE_PATTERN
 
@@ -71,3 +71,38 @@ def lookup(name: str) -> EventType:
 
 def all_types() -> list[EventType]:
     return sorted(_REGISTRY.values(), key=lambda e: e.name)
+
+
+# -- identity --------------------------------------------------------------------------------
+
+
+class UserRegisteredSchema(Schema):
+    """A new account; no email or other personal data beyond what other services display."""
+
+    user_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    locale = fields.String(required=True)
+    registered_at = fields.AwareDateTime(required=True)
+
+
+class UserProfileUpdatedSchema(Schema):
+    """Which profile fields changed (read the new values from identity: events carry no profile)."""
+
+    user_id = fields.String(required=True)
+    changed = fields.List(
+        fields.String(
+            validate=validate.OneOf(["display_name", "locale", "bio", "avatar_url", "languages", "expertise"])
+        ),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+
+
+USER_REGISTERED = define(
+    "ecommunity.identity.user.registered.v1", UserRegisteredSchema, "A person registered an account."
+).name
+USER_PROFILE_UPDATED = define(
+    "ecommunity.identity.user.profile_updated.v1",
+    UserProfileUpdatedSchema,
+    "A user changed their profile (display name, locale, bio, avatar, languages or expertise).",
+).name

@@ -33,6 +33,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
         "OUTBOX_BACKOFF_MAX_SECONDS": str(settings.outbox_backoff_max_seconds),
         "SHUTDOWN_GRACE_SECONDS": str(int(settings.shutdown_grace_seconds)),
+        "TOKEN_ISSUER": settings.token_issuer,
+        "TOKEN_AUDIENCE": settings.token_audience,
+        "ACCESS_TOKEN_TTL_SECONDS": str(settings.access_token_ttl_seconds),
+        "REFRESH_TOKEN_TTL_SECONDS": str(settings.refresh_token_ttl_seconds),
         "LOG_LEVEL": settings.log_level,
         "LOG_FORMAT": settings.log_format,
     }

@@ -41,7 +41,7 @@ class Notes(GatewayService):
         auth=True,
         responses={409: "A note with that text exists."},
     )
-    def write(self, request, body):
+    def write(self, request, body, actor):
         return body
 
     @route("GET", "/v1/notes", summary="List notes", tags=["notes"], query=NoteQuery, response=page_of(NoteSchema))
