@@ -106,3 +106,77 @@ USER_PROFILE_UPDATED = define(
     UserProfileUpdatedSchema,
     "A user changed their profile (display name, locale, bio, avatar, languages or expertise).",
 ).name
+
+
+class UserEmailVerifiedSchema(Schema):
+    user_id = fields.String(required=True)
+    verified_at = fields.AwareDateTime(required=True)
+
+
+class UserRoleChangedSchema(Schema):
+    """A platform role changed (admin | community_creator | member), and who changed it."""
+
+    user_id = fields.String(required=True)
+    previous_role = fields.String(required=True, validate=validate.OneOf(["admin", "community_creator", "member"]))
+    role = fields.String(required=True, validate=validate.OneOf(["admin", "community_creator", "member"]))
+    changed_by = fields.String(required=True)
+
+
+class UserExpertGrantedSchema(Schema):
+    """Verified-expert status granted (or its fields changed), with who verified it."""
+
+    user_id = fields.String(required=True)
+    fields_of_expertise = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    verified_by = fields.String(required=True)
+    granted_at = fields.AwareDateTime(required=True)
+
+
+class UserExpertRevokedSchema(Schema):
+    user_id = fields.String(required=True)
+    revoked_by = fields.String(required=True)
+    revoked_at = fields.AwareDateTime(required=True)
+
+
+class UserErasedSchema(Schema):
+    """The account was erased: every service must now anonymize what it holds about ``user_id``."""
+
+    user_id = fields.String(required=True)
+    erased_at = fields.AwareDateTime(required=True)
+
+
+class OrganizationMemberSchema(Schema):
+    """A user joined or left an organization; ``affiliation`` drives the knowledge levels."""
+
+    organization_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    affiliation = fields.String(required=True, validate=validate.OneOf(["employee", "partner", "customer"]))
+    changed_by = fields.String(required=True)
+
+
+USER_EMAIL_VERIFIED = define(
+    "ecommunity.identity.user.email_verified.v1", UserEmailVerifiedSchema, "A user proved they own their email."
+).name
+USER_ROLE_CHANGED = define(
+    "ecommunity.identity.user.role_changed.v1", UserRoleChangedSchema, "An admin changed a user's platform role."
+).name
+USER_EXPERT_GRANTED = define(
+    "ecommunity.identity.user.expert_granted.v1", UserExpertGrantedSchema, "An admin verified a user as an expert."
+).name
+USER_EXPERT_REVOKED = define(
+    "ecommunity.identity.user.expert_revoked.v1", UserExpertRevokedSchema, "An admin revoked a user's expert status."
+).name
+USER_ERASED = define(
+    "ecommunity.identity.user.erased.v1",
+    UserErasedSchema,
+    "A user erased their account: every service anonymizes what it holds about them.",
+).name
+ORGANIZATION_MEMBER_ADDED = define(
+    "ecommunity.identity.organization.member_added.v1",
+    OrganizationMemberSchema,
+    "A user was affiliated to an organization (employee, partner or customer).",
+).name
+ORGANIZATION_MEMBER_REMOVED = define(
+    "ecommunity.identity.organization.member_removed.v1",
+    OrganizationMemberSchema,
+    "A user's affiliation to an organization ended.",
+).name
