@@ -1,5 +1,5 @@
 """A small closed-loop HTTP load generator: C clients, each with one keep-alive connection,
-send GET requests back to back for a fixed time. Plain threads (no eventlet), split over
+send requests (GET, or POST with a JSON body) back to back for a fixed time. Plain threads (no eventlet), split over
 processes so the generator is not what limits the rate. Prints one JSON line of results.
 """
 
@@ -14,12 +14,16 @@ import time
 from urllib.parse import urlsplit
 
 
-def _client(host: str, port: int, path: str, until: float, latencies: list, errors: list) -> None:
+def _client(host: str, port: int, path: str, until: float, latencies: list, errors: list, spec: dict) -> None:
     conn = http.client.HTTPConnection(host, port, timeout=30)
+    body = spec.get("body")
+    headers = dict(spec.get("headers") or {})
+    if body is not None:
+        headers["Content-Type"] = "application/json"
     while time.perf_counter() < until:
         start = time.perf_counter()
         try:
-            conn.request("GET", path)
+            conn.request(spec.get("method", "GET"), path, body=body, headers=headers)
             response = conn.getresponse()
             response.read()
             if response.status != 200:
@@ -33,13 +37,13 @@ def _client(host: str, port: int, path: str, until: float, latencies: list, erro
     conn.close()
 
 
-def _process(url: str, clients: int, seconds: float, queue) -> None:
+def _process(url: str, clients: int, seconds: float, queue, spec: dict) -> None:
     parts = urlsplit(url)
     until = time.perf_counter() + seconds
     latencies: list = []
     errors: list = []
     threads = [
-        threading.Thread(target=_client, args=(parts.hostname, parts.port, parts.path, until, latencies, errors))
+        threading.Thread(target=_client, args=(parts.hostname, parts.port, parts.path, until, latencies, errors, spec))
         for _ in range(clients)
     ]
     for t in threads:
@@ -49,11 +53,11 @@ def _process(url: str, clients: int, seconds: float, queue) -> None:
     queue.put((latencies, errors))
 
 
-def run(url: str, clients: int, seconds: float, processes: int = 2) -> dict:
+def run(url: str, clients: int, seconds: float, processes: int = 2, spec: dict | None = None) -> dict:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
-    workers = [ctx.Process(target=_process, args=(url, n, seconds, queue)) for n in shares if n]
+    workers = [ctx.Process(target=_process, args=(url, n, seconds, queue, spec or {})) for n in shares if n]
     started = time.perf_counter()
     for w in workers:
         w.start()
@@ -86,8 +90,13 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--method", default="GET")
+    parser.add_argument("--body", help="a JSON body (sent with Content-Type: application/json)")
+    parser.add_argument("--header", action="append", default=[], help="Name: value (repeatable)")
     args = parser.parse_args()
-    print(json.dumps(run(args.url, args.clients, args.seconds)))
+    headers = dict(h.split(": ", 1) for h in args.header)
+    spec = {"method": args.method, "body": args.body, "headers": headers}
+    print(json.dumps(run(args.url, args.clients, args.seconds, spec=spec)))
 
 
 if __name__ == "__main__":
