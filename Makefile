@@ -23,6 +23,7 @@ migrate: install ## create the database if needed and apply every service's migr
 	$(BIN)/ecommunity-migrate
 
 run: install migrate ## start every service and the gateway on http://localhost:8000 (Ctrl-C stops all)
+	$(BIN)/ecommunity-identity create-admin
 	$(BIN)/ecommunity-launch
 
 test: install ## the whole suite: unit, interface (real RabbitMQ + PostgreSQL) and end-to-end

@@ -13,7 +13,9 @@ from gateway.accounts import AccountRoutes
 from gateway.auth import Authenticator
 from gateway.openapi import OPENAPI_VERSION, openapi_json
 from gateway.pagination import PageQuery, page_of
+from gateway.people import PeopleRoutes
 from gateway.platform_status import known_service, ping_report, service_page
+from gateway.recovery import RecoveryRoutes
 from gateway.routing import route
 from gateway.rpc import ServiceRpc
 from gateway.schemas import PingReportSchema, ServiceSchema
@@ -25,7 +27,7 @@ OPENAPI_PATH = "/openapi.json"
 NOT_ANSWERING = "A service did not answer in time, is not running, or failed; `services` names each one."
 
 
-class GatewayService(AccountRoutes, Probes):
+class GatewayService(AccountRoutes, PeopleRoutes, RecoveryRoutes, Probes):
     name = "gateway"
 
     readiness = Readiness(database=True)  # it keeps nothing, but nothing works without PostgreSQL

@@ -8,6 +8,8 @@ allowed transitions, ...).
 
 from __future__ import annotations
 
+import json
+
 from nameko.exceptions import deserialize_to_instance
 
 
@@ -16,11 +18,13 @@ class ServiceError(Exception):
 
     default_code = "error"
 
-    def __init__(self, detail: str = "", extra: dict | None = None, code: str | None = None):
-        extra = dict(extra or {})
+    def __init__(self, detail: str = "", extra: dict | str | None = None, code: str | None = None):
+        # ``extra`` travels as JSON text: nameko turns every non-string value it carries into a
+        # string, and a client must get ``retry_after: 60``, not ``"60"``
+        extra = dict(json.loads(extra) if isinstance(extra, str) else (extra or {}))
         if code:
             extra["code"] = code
-        super().__init__(detail, extra)
+        super().__init__(detail, json.dumps(extra, default=str))
         self.detail = detail
         self.extra = extra
         self.code = extra.get("code") or self.default_code

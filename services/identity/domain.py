@@ -117,11 +117,20 @@ class TokenPolicy:
     refresh_ttl_seconds: int
 
 
-def access_claims(user_id: str, platform_role: str, policy: TokenPolicy, now: datetime, jti: str) -> dict:
+def access_claims(
+    user_id: str,
+    platform_role: str,
+    policy: TokenPolicy,
+    now: datetime,
+    jti: str,
+    affiliation: str = "public",
+    organization_id: str | None = None,
+    expert: bool = False,
+) -> dict:
     """The claims of a new access token (the contract is in ``kernel.auth``).
 
-    Affiliation, organisation and verified expertise are not managed yet: every token says
-    ``aff="public"``, ``org=None``, ``exp_v=False``.
+    ``role``, ``aff``, ``org`` and ``exp_v`` are the user's standing when the token is issued; a
+    token issued before a change keeps its claims until it expires.
     """
     issued_at = int(now.timestamp())
     return {
@@ -132,9 +141,9 @@ def access_claims(user_id: str, platform_role: str, policy: TokenPolicy, now: da
         "exp": issued_at + policy.access_ttl_seconds,
         "jti": jti,
         "role": platform_role,
-        "aff": "public",
-        "org": None,
-        "exp_v": False,
+        "aff": affiliation,
+        "org": organization_id,
+        "exp_v": expert,
     }
 
 

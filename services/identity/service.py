@@ -20,6 +20,9 @@ from services.identity import domain, schemas
 from services.identity.credentials import new_refresh_token
 from services.identity.dependencies import Passwords, TokenSettings
 from services.identity.domain import RefreshTokenState, RefreshVerdict
+from services.identity.people import PeopleEntrypoints
+from services.identity.privacy import PrivacyEntrypoints
+from services.identity.recovery import RecoveryEntrypoints
 from services.identity.storage import IdentityStorage
 
 REGISTRATION = schemas.Registration()
@@ -31,7 +34,7 @@ USER = schemas.User()
 INVALID_CREDENTIALS = "The email or the password is not correct."
 
 
-class IdentityService(PlatformService):
+class IdentityService(PeopleEntrypoints, PrivacyEntrypoints, RecoveryEntrypoints, PlatformService):
     name = "identity"
 
     passwords = Passwords()
@@ -74,6 +77,7 @@ class IdentityService(PlatformService):
                 "registered_at": user["created_at"],
             },
         )
+        self.start_email_verification(user)  # recovery: a mailed, single-use token
         return USER.dump(user)
 
     @rpc
@@ -105,15 +109,21 @@ class IdentityService(PlatformService):
         data = schemas.load(LOGIN, {"email": email, "password": password, "client_address": client_address})
         address = str(data["client_address"]) if data["client_address"] else None
         now = self.now()
-        account = self.storage.credentials(domain.normalize_email(data["email"]))
+        email = domain.normalize_email(data["email"])
+        self.refuse_throttled_login(email, address, now)  # recovery: 429 while the account or address is locked
+        account = self.storage.credentials(email)
         if account is None:
             self.passwords.verify_unknown(data["password"])
             self.storage.record("login.failed", None, address, now)
+            self.count_failed_login(email, None, address, now)
             self._commit_and_raise(errors.Unauthenticated(INVALID_CREDENTIALS, code="invalid-credentials"))
         user_id = str(account["id"])
         if not self.passwords.verify(account["password_hash"], data["password"]):
             self.storage.record("login.failed", user_id, address, now)
+            self.count_failed_login(email, user_id, address, now)
             self._commit_and_raise(errors.Unauthenticated(INVALID_CREDENTIALS, code="invalid-credentials"))
+        self.refuse_unverified(user_id)  # recovery: only with REQUIRE_VERIFIED_EMAIL
+        self.forget_failed_logins(email)
         if self.passwords.needs_rehash(account["password_hash"]):
             self.storage.set_password_hash(user_id, self.passwords.hash(data["password"]))
         self.storage.record("login.succeeded", user_id, address, now)
@@ -197,7 +207,17 @@ class IdentityService(PlatformService):
         self.storage.add_refresh_token(
             domain.refresh_token_digest(refresh_token), family_id, now, self.policy.refresh_ttl_seconds
         )
-        claims = domain.access_claims(user_id, platform_role, self.policy, now, jti=uuid.uuid4().hex)
+        standing = self.token_standing(user_id)  # affiliation, organization, verified expert
+        claims = domain.access_claims(
+            user_id,
+            platform_role,
+            self.policy,
+            now,
+            jti=uuid.uuid4().hex,
+            affiliation=standing.affiliation,
+            organization_id=standing.organization_id,
+            expert=standing.expert,
+        )
         access_token = self.storage.signing_key().sign(claims)
         return domain.token_pair(access_token, refresh_token, self.policy)
 

@@ -12,51 +12,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from kernel.auth import sign
-from kernel.testing.processes import ServiceProcess
+from tests.support.accounts import bearer, identity_stack, log_in, register
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
 def platform(database_url, amqp_uri, tmp_path_factory):
-    import dataclasses
-
-    from kernel.config import SERVICES, Settings
-    from kernel.testing.infra import free_port
-
-    settings = dataclasses.replace(
-        Settings(),
-        database_url=database_url,
-        amqp_uri=amqp_uri,
-        gateway_port=free_port(),
-        service_http_ports={name: free_port() for name in SERVICES},
-        log_format="text",
-    )
-    logs = tmp_path_factory.mktemp("accounts")
-    identity = ServiceProcess("identity", settings, logs, settings.service_http_ports["identity"]).start()
-    gateway = ServiceProcess("gateway", settings, logs, settings.gateway_port).start()
-    try:
-        identity.wait_ready(60)
-        gateway.wait_ready(60)
-        yield gateway.url, settings
-    finally:
-        gateway.stop()
-        identity.stop()
-
-
-def register(url, email=None, password=PASSWORD, name="Ada"):
-    email = email or f"ada-{uuid.uuid4().hex[:8]}@example.org"
-    body = {"email": email, "password": password, "display_name": name, "locale": "fr"}
-    return email, requests.post(url + "/v1/auth/register", json=body, timeout=15)
-
-
-def log_in(url, email, password=PASSWORD):
-    return requests.post(url + "/v1/auth/token", json={"email": email, "password": password}, timeout=15)
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
+    with identity_stack(database_url, amqp_uri, tmp_path_factory.mktemp("accounts")) as stack:
+        yield stack
 
 
 def test_register_log_in_and_see_my_account(platform):

@@ -40,9 +40,11 @@ def test_an_unexpected_exception_is_a_500_without_details():
 def test_errors_cross_rpc_as_themselves():
     from nameko.exceptions import deserialize, serialize
 
-    exc = errors.Conflict("taken", {"field": "email"}, code="email-taken")
+    exc = errors.Conflict("taken", {"field": "email", "retry_after": 60, "allowed": ["a"]}, code="email-taken")
     back = deserialize(serialize(exc))
     assert type(back) is errors.Conflict
     assert back.detail == "taken"
     assert back.code == "email-taken"
     assert back.extra["field"] == "email"
+    assert back.extra["retry_after"] == 60
+    assert back.extra["allowed"] == ["a"]
