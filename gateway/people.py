@@ -45,6 +45,10 @@ class NewMemberSchema(Schema):
     affiliation = fields.String(required=True, validate=validate.OneOf(AFFILIATIONS))
 
 
+class MemberRemovalSchema(Schema):
+    user_id = fields.UUID(required=True)
+
+
 class ErasureSchema(Schema):
     password = fields.String(
         required=True,
@@ -236,17 +240,18 @@ class PeopleRoutes:
 
     @route(
         "DELETE",
-        "/v1/organizations/{organization_id:uuid}/members/{user_id:uuid}",
+        "/v1/organizations/{organization_id:uuid}/members",
         summary="End a user's affiliation",
         tags=["organizations"],
+        body=MemberRemovalSchema,
         status=204,
         auth=True,
         responses={403: ADMIN_ONLY, 404: "The user is not a member of this organization."},
     )
-    def remove_organization_member(self, request, organization_id, user_id, actor):
+    def remove_organization_member(self, request, organization_id, body, actor):
         """Admins only. The user is `public` again in their next access tokens."""
         self.services.call(
-            "identity", "remove_organization_member", actor.as_dict(), str(organization_id), str(user_id)
+            "identity", "remove_organization_member", actor.as_dict(), str(organization_id), str(body["user_id"])
         )
 
     # -- privacy -----------------------------------------------------------------------------------
@@ -273,8 +278,8 @@ class PeopleRoutes:
         )
 
     @route(
-        "POST",
-        "/v1/me/erasure",
+        "DELETE",
+        "/v1/me",
         summary="Erase my account",
         tags=["me"],
         body=ErasureSchema,

@@ -141,10 +141,39 @@ def main(argv: list[str] | None = None) -> int:
         "create-admin",
         help=f"make the first admin from {EMAIL_VARIABLE} and {PASSWORD_VARIABLE} (idempotent)",
     )
-    parser.parse_args(argv)
-    status, line = create_admin_from_env(os.environ)
+    commands.add_parser(
+        "rotate-signing-key",
+        help="make a new key sign access tokens; the old keys verify until their tokens expire",
+    )
+    args = parser.parse_args(argv)
+    if args.command == "rotate-signing-key":
+        status, line = rotate_signing_key(os.environ)
+    else:
+        status, line = create_admin_from_env(os.environ)
     print(line, file=sys.stdout if status == 0 else sys.stderr)
     return status
+
+
+def rotate_signing_key(env: Mapping[str, str]) -> tuple[int, str]:
+    """Ask the running identity service to rotate (the rule lives in one place: the service)."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from kernel.config import ConfigError, Settings, check_rabbitmq
+
+    try:
+        settings = Settings.from_env(dict(env))
+    except ConfigError as exc:
+        return 1, f"rotate-signing-key: {exc}"
+    problem = check_rabbitmq(settings.amqp_uri)
+    if problem:
+        return 1, f"rotate-signing-key: {problem}"
+    try:
+        with ClusterRpcProxy({"AMQP_URI": settings.amqp_uri}, timeout=settings.rpc_timeout) as rpc:
+            kid = rpc.identity.rotate_signing_key()["kid"]
+    except (RpcTimeout, UnknownService):
+        return 1, "rotate-signing-key: the identity service is not running; start it and try again"
+    return 0, f"rotate-signing-key: key {kid} signs new access tokens; older keys verify until their tokens expire"
 
 
 if __name__ == "__main__":

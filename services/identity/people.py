@@ -25,6 +25,7 @@ from kernel.events.catalog import (
 )
 from services.identity import people_rules, people_schemas
 from services.identity.people_storage import PeopleStorage
+from services.identity.recovery_storage import RecoveryStorage
 from services.identity.schemas import actor_of, load
 
 ROLE_CHANGE = people_schemas.RoleChange()
@@ -68,7 +69,11 @@ class PeopleEntrypoints:
         previous = person["platform_role"]
         if previous != data["role"]:
             people_rules.check_admins_remain(previous, data["role"], admins)
-            self.people.set_platform_role(target_id, data["role"], self.now())
+            now = self.now()
+            self.people.set_platform_role(target_id, data["role"], now)
+            RecoveryStorage(self.db).audit(
+                "role.changed", target_id, None, now, {"previous_role": previous, "role": data["role"], "by": caller}
+            )
             self.db.emit(
                 USER_ROLE_CHANGED,
                 subject=f"user/{target_id}",
@@ -91,6 +96,7 @@ class PeopleEntrypoints:
         if status is None or list(status["expertise_fields"]) != chosen:
             now = self.now()
             status = self.people.set_expert(target_id, chosen, caller, now)
+            RecoveryStorage(self.db).audit("expert.granted", target_id, None, now, {"fields": chosen, "by": caller})
             self.db.emit(
                 USER_EXPERT_GRANTED,
                 subject=f"user/{target_id}",
@@ -105,6 +111,7 @@ class PeopleEntrypoints:
         target_id = str(load(USER_ID, {"user_id": user_id})["user_id"])
         self._person(target_id, for_update=True)
         if self.people.delete_expert(target_id):
+            RecoveryStorage(self.db).audit("expert.revoked", target_id, None, self.now(), {"by": caller})
             self.db.emit(
                 USER_EXPERT_REVOKED,
                 subject=f"user/{target_id}",

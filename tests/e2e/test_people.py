@@ -66,6 +66,11 @@ def test_an_admin_sets_a_role_and_the_next_token_carries_it(platform, admin, mem
     assert changed.status_code == 200, changed.text
     assert changed.json() == {"user_id": user_id, "platform_role": "community_creator"}
     assert claims(log_in(url, email).json()["access_token"])["role"] == "community_creator"
+    # the change is in the audit log, with who made it
+    audit = call(url, "GET", f"/v1/admin/audit?kind=role.changed&user_id={user_id}", admin_token)
+    assert audit.status_code == 200, audit.text
+    (entry,) = audit.json()["items"]
+    assert entry["details"] == {"previous_role": "member", "role": "community_creator", "by": admin[0]}
 
 
 def test_platform_role_authorization_and_input(platform, admin, member):
@@ -174,11 +179,12 @@ def test_organizations_and_their_members(platform, admin, member):
     assert_problem(call(url, "GET", f"/v1/organizations/{org['id']}"), 401)
     assert_problem(call(url, "GET", f"/v1/organizations/{uuid.uuid4()}", admin_token), 404)
 
-    member_path = f"{members}/{user_id}"
-    assert_problem(call(url, "DELETE", member_path), 401)
-    assert_problem(call(url, "DELETE", member_path, token), 403)
-    assert call(url, "DELETE", member_path, admin_token).status_code == 204
-    assert_problem(call(url, "DELETE", member_path, admin_token), 404)
+    leaving = {"user_id": user_id}
+    assert_problem(call(url, "DELETE", members, None, leaving), 401)
+    assert_problem(call(url, "DELETE", members, token, leaving), 403)
+    assert_problem(call(url, "DELETE", members, admin_token, {"user_id": "not-a-uuid"}), 400)
+    assert call(url, "DELETE", members, admin_token, leaving).status_code == 204
+    assert_problem(call(url, "DELETE", members, admin_token, leaving), 404)
     assert claims(log_in(url, email).json()["access_token"])["aff"] == "public"
 
 
@@ -206,11 +212,11 @@ def test_export_is_an_attachment_of_my_data(platform, member):
 def test_erasure_ends_the_account(platform, member):
     url, settings = platform
     user_id, token, email = member
-    assert_problem(call(url, "POST", "/v1/me/erasure", None, {"password": PASSWORD}), 401)
-    assert_problem(call(url, "POST", "/v1/me/erasure", token, {}), 400)
-    assert_problem(call(url, "POST", "/v1/me/erasure", token, {"password": "not the password"}), 403)
+    assert_problem(call(url, "DELETE", "/v1/me", None, {"password": PASSWORD}), 401)
+    assert_problem(call(url, "DELETE", "/v1/me", token, {}), 400)
+    assert_problem(call(url, "DELETE", "/v1/me", token, {"password": "not the password"}), 403)
 
-    assert call(url, "POST", "/v1/me/erasure", token, {"password": PASSWORD}).status_code == 204
+    assert call(url, "DELETE", "/v1/me", token, {"password": PASSWORD}).status_code == 204
     assert_problem(call(url, "GET", "/v1/me", token), 404)
     assert_problem(call(url, "GET", "/v1/me/export", token), 404)
     assert_problem(call(url, "GET", f"/v1/users/{user_id}", token), 404)
