@@ -7,16 +7,15 @@ Enable with ``pytest_plugins = ["kernel.testing.fixtures"]`` in the top ``confte
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import uuid
 
-import eventlet
 import pytest
 
 from kernel.config import SERVICES, Settings
 from kernel.migrations import migrate
-from kernel.testing.infra import VhostAdmin, create_database, drop_database, free_port
+from kernel.testing.containers import ContainerGroup, settings_for_tests
+from kernel.testing.infra import VhostAdmin, create_database, drop_database
 from kernel.testing.processes import ServiceProcess
 
 
@@ -66,20 +65,9 @@ def make_settings(database_url, amqp_uri):
     """Settings for this run: its database and vhost, free ports, short retry delays."""
 
     def make(**overrides) -> Settings:
-        ports = {name: free_port() for name in SERVICES}
-        values = {
-            "database_url": database_url,
-            "amqp_uri": amqp_uri,
-            "gateway_port": free_port(),
-            "service_http_ports": ports,
-            "event_retry_delays": (0.05, 0.1),
-            "outbox_poll_seconds": 0.5,
-            "outbox_backoff_max_seconds": 1.0,
-            "rpc_timeout": 10.0,
-            "log_format": "text",
-        }
-        values.update(overrides)
-        return dataclasses.replace(Settings(), **values)
+        overrides.setdefault("database_url", database_url)
+        overrides.setdefault("amqp_uri", amqp_uri)
+        return settings_for_tests(**overrides)
 
     return make
 
@@ -87,30 +75,9 @@ def make_settings(database_url, amqp_uri):
 @pytest.fixture
 def start_container():
     """Run a service class in this process (a real nameko container); stopped after the test."""
-    from nameko.containers import ServiceContainer
-
-    containers = []
-
-    def start(service_cls, settings: Settings, http_port: int | None = None):
-        config = settings.nameko_config(service_cls.name)
-        config["WEB_SERVER_ADDRESS"] = f"127.0.0.1:{http_port or free_port()}"
-        container = ServiceContainer(service_cls, config)
-        containers.append(container)
-        container.start()
-        return container
-
-    yield start
-
-    def stop(container):
-        with eventlet.Timeout(15, False):
-            container.stop()
-            return
-        container.kill()
-
-    pool = eventlet.GreenPool()
-    for container in reversed(containers):
-        pool.spawn(stop, container)
-    pool.waitall()
+    group = ContainerGroup()
+    yield group.start
+    group.stop_all()
 
 
 @pytest.fixture

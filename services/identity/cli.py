@@ -80,16 +80,7 @@ def _make_admin(tx: Transaction, email: str, password: str, now: datetime) -> st
         if user is None:  # created meanwhile by a registration: promote that one
             user = people.user_by_email(email, for_update=True)
         else:
-            tx.emit(
-                USER_REGISTERED,
-                subject=f"user/{user['id']}",
-                data={
-                    "user_id": str(user["id"]),
-                    "display_name": user["display_name"],
-                    "locale": user["locale"],
-                    "registered_at": user["created_at"],
-                },
-            )
+            tx.emit(USER_REGISTERED, subject=f"user/{user['id']}", data=domain.registered_event(user))
             _promote(tx, people, user, now)
             return f"create-admin: created the admin account {email} (user {user['id']})"
     assert user is not None

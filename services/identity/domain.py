@@ -117,6 +117,16 @@ class TokenPolicy:
     refresh_ttl_seconds: int
 
 
+def registered_event(user: Mapping) -> dict:
+    """The data of ``user.registered``: what other services display, no email or other personal data."""
+    return {
+        "user_id": str(user["id"]),
+        "display_name": user["display_name"],
+        "locale": user["locale"],
+        "registered_at": user["created_at"],
+    }
+
+
 def access_claims(
     user_id: str,
     platform_role: str,

@@ -31,9 +31,11 @@ from kernel.events.catalog import USER_EMAIL_VERIFIED
 from services.identity import domain, recovery_schemas, safeguards
 from services.identity.credentials import PasswordHashing
 from services.identity.mail import Mailer, Outbox
+from services.identity.people_storage import PeopleStorage
 from services.identity.recovery_storage import RecoveryStorage
 from services.identity.safeguards import PASSWORD_RESET, VERIFY_EMAIL, ThrottleScope
 from services.identity.schemas import actor_of, load
+from services.identity.storage import IdentityStorage
 
 ONE_TIME_TOKEN = recovery_schemas.OneTimeTokenInput()
 RESET_REQUEST = recovery_schemas.PasswordResetRequest()
@@ -161,7 +163,7 @@ class RecoveryEntrypoints:
         account = self.records.account(user_id, for_update=True)
         assert account is not None  # token_is_usable checked the user is live
         _refuse_weak(data["password"], account["email"])
-        self.records.set_password_hash(user_id, self.passwords.hash(data["password"]), now)
+        IdentityStorage(self.db).set_password_hash(user_id, self.passwords.hash(data["password"]), now)
         self.records.use_tokens(user_id, PASSWORD_RESET, now)
         ended = self.records.revoke_families(user_id, now)
         # the mailbox's owner proved who they are: a lockout on the account no longer protects anything
@@ -198,7 +200,7 @@ class RecoveryEntrypoints:
                 errors.PermissionDenied("The current password is not correct.", code="invalid-credentials")
             )
         _refuse_weak(data["new_password"], account["email"])
-        self.records.set_password_hash(user_id, self.passwords.hash(data["new_password"]), now)
+        IdentityStorage(self.db).set_password_hash(user_id, self.passwords.hash(data["new_password"]), now)
         keep = None
         if data["refresh_token"]:
             family = self.records.family_of(domain.refresh_token_digest(data["refresh_token"]))
@@ -246,7 +248,7 @@ class RecoveryEntrypoints:
         only — checked against the caller's current role, not the token's. Raises PermissionDenied."""
         caller = actor_of(actor)
         query = load(AUDIT_QUERY, {"limit": limit, "before_id": before_id, "user_id": user_id, "kind": kind})
-        role = self.records.platform_role(caller.user_id) if _is_uuid(caller.user_id) else None
+        role = PeopleStorage(self.db).platform_role(caller.user_id) if _is_uuid(caller.user_id) else None
         if role != "admin":
             raise errors.PermissionDenied("Only administrators may read the audit log.", code="forbidden")
         user = str(query["user_id"]) if query["user_id"] else None

@@ -31,21 +31,11 @@ class RecoveryStorage:
             (user_id,),
         )
 
-    def platform_role(self, user_id: str) -> str | None:
-        """The live user's current platform role (None if there is no such user)."""
-        row = self.tx.fetchone("SELECT platform_role FROM users WHERE id = %s AND deleted_at IS NULL", (user_id,))
-        return row["platform_role"] if row else None
-
     def account_by_email(self, email: str) -> dict | None:
         return self.tx.fetchone("SELECT id, email FROM users WHERE email = %s AND deleted_at IS NULL", (email,))
 
     def mark_email_verified(self, user_id: str, now: datetime) -> None:
         self.tx.execute("UPDATE users SET email_verified = true, updated_at = %s WHERE id = %s", (now, user_id))
-
-    def set_password_hash(self, user_id: str, password_hash: str, now: datetime) -> None:
-        self.tx.execute(
-            "UPDATE users SET password_hash = %s, updated_at = %s WHERE id = %s", (password_hash, now, user_id)
-        )
 
     def revoke_families(self, user_id: str, now: datetime, keep_family_id: str | None = None) -> int:
         """End every live session of the user except ``keep_family_id``'s; how many were ended."""

@@ -67,16 +67,7 @@ class IdentityService(PeopleEntrypoints, PrivacyEntrypoints, RecoveryEntrypoints
         user = self.storage.insert_user(data["email"], password_hash, data["display_name"], data["locale"])
         if user is None:
             raise errors.Conflict("An account with this email address already exists.", code="email-taken")
-        self.db.emit(
-            USER_REGISTERED,
-            subject=f"user/{user['id']}",
-            data={
-                "user_id": str(user["id"]),
-                "display_name": user["display_name"],
-                "locale": user["locale"],
-                "registered_at": user["created_at"],
-            },
-        )
+        self.db.emit(USER_REGISTERED, subject=f"user/{user['id']}", data=domain.registered_event(user))
         self.start_email_verification(user)  # recovery: a mailed, single-use token
         return USER.dump(user)
 
@@ -125,7 +116,7 @@ class IdentityService(PeopleEntrypoints, PrivacyEntrypoints, RecoveryEntrypoints
         self.refuse_unverified(user_id)  # recovery: only with REQUIRE_VERIFIED_EMAIL
         self.forget_failed_logins(email)
         if self.passwords.needs_rehash(account["password_hash"]):
-            self.storage.set_password_hash(user_id, self.passwords.hash(data["password"]))
+            self.storage.set_password_hash(user_id, self.passwords.hash(data["password"]), now)
         self.storage.record("login.succeeded", user_id, address, now)
         family_id = self.storage.start_family(user_id, now)
         return self._token_pair(user_id, account["platform_role"], family_id, now)

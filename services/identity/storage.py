@@ -52,8 +52,10 @@ class IdentityStorage:
             "SELECT id, password_hash, platform_role FROM users WHERE email = %s AND deleted_at IS NULL", (email,)
         )
 
-    def set_password_hash(self, user_id: str, password_hash: str) -> None:
-        self.tx.execute("UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, user_id))
+    def set_password_hash(self, user_id: str, password_hash: str, now: datetime) -> None:
+        self.tx.execute(
+            "UPDATE users SET password_hash = %s, updated_at = %s WHERE id = %s", (password_hash, now, user_id)
+        )
 
     def update_profile(self, user_id: str, changes: dict, now: datetime) -> dict | None:
         """Apply ``changes`` (keys from ``domain.PROFILE_FIELDS`` only) and return the user."""

@@ -8,64 +8,32 @@ full stack one after the other would cost twelve per test.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import eventlet
 import pytest
 import requests
 from nameko.containers import ServiceContainer
 
 from gateway.service import GatewayService
 from kernel.config import SERVICES, Settings, load_class
-from kernel.testing.infra import free_port
-
-STOP_TIMEOUT = 15
+from kernel.testing.containers import ContainerGroup, settings_for_tests
 
 
 def gateway_settings(database_url: str, amqp_uri: str, **overrides) -> Settings:
-    """Settings for a test stack: this run's database and vhost, free ports, no outbox relay."""
-    values = {
-        "database_url": database_url,
-        "amqp_uri": amqp_uri,
-        "gateway_port": free_port(),
-        "service_http_ports": {name: free_port() for name in SERVICES},
-        "outbox_relay_enabled": False,  # no gateway test needs events
-        "log_format": "text",
-    }
-    values.update(overrides)
-    return dataclasses.replace(Settings(), **values)
+    """Settings for a test stack; no outbox relay (no gateway test needs events)."""
+    return settings_for_tests(database_url, amqp_uri, **{"outbox_relay_enabled": False, **overrides})
 
 
-class Containers:
-    """Service containers started one by one and stopped together."""
+class Containers(ContainerGroup):
+    """A stack's containers, all with the stack's settings."""
 
     def __init__(self, settings: Settings):
+        super().__init__()
         self.settings = settings
-        self.running: list[ServiceContainer] = []
 
-    def start(self, service_cls: type, http_port: int | None = None) -> ServiceContainer:
-        config = self.settings.nameko_config(service_cls.name)
-        config["WEB_SERVER_ADDRESS"] = f"127.0.0.1:{http_port or free_port()}"
-        container = ServiceContainer(service_cls, config)
-        self.running.append(container)
-        container.start()
-        return container
-
-    def stop_all(self) -> None:
-        pool = eventlet.GreenPool()
-        for container in self.running:
-            pool.spawn(self._stop, container)
-        pool.waitall()
-        self.running.clear()
-
-    @staticmethod
-    def _stop(container: ServiceContainer) -> None:
-        with eventlet.Timeout(STOP_TIMEOUT, False):
-            container.stop()
-            return
-        container.kill()
+    def start(self, service_cls: type, http_port: int | None = None) -> ServiceContainer:  # type: ignore[override]
+        return super().start(service_cls, self.settings, http_port)
 
 
 @dataclass

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from contextlib import contextmanager
 
 import requests
 
-from kernel.config import SERVICES, Settings
-from kernel.testing.infra import free_port
+from kernel.testing.containers import settings_for_tests
 from kernel.testing.processes import ServiceProcess
 
 PASSWORD = "correct horse battery staple"
@@ -18,14 +16,7 @@ PASSWORD = "correct horse battery staple"
 @contextmanager
 def identity_stack(database_url: str, amqp_uri: str, log_dir, identity_env: dict | None = None):
     """Real identity and gateway processes on this run's database and vhost: ``(gateway url, settings)``."""
-    settings = dataclasses.replace(
-        Settings(),
-        database_url=database_url,
-        amqp_uri=amqp_uri,
-        gateway_port=free_port(),
-        service_http_ports={name: free_port() for name in SERVICES},
-        log_format="text",
-    )
+    settings = settings_for_tests(database_url, amqp_uri)
     identity = ServiceProcess(
         "identity", settings, log_dir, settings.service_http_ports["identity"], extra_env=identity_env
     ).start()
