@@ -81,6 +81,21 @@ class Actor:
         )
 
 
+def actor_of(data: object) -> Actor:
+    """The ``Actor`` an RPC was called for (``Actor.as_dict()``); raises Unauthenticated without one."""
+    if not isinstance(data, dict) or not data.get("user_id"):
+        raise errors.Unauthenticated("This operation needs an authenticated user.", code="unauthenticated")
+    try:
+        return Actor.from_dict(data)
+    except KeyError as exc:
+        raise errors.InvalidInput(f"The actor misses {exc}.", code="invalid-actor") from None
+
+
+def optional_actor(data: object) -> Actor | None:
+    """``actor_of`` for operations open to anonymous visitors: ``None`` stands for one."""
+    return None if data is None else actor_of(data)
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

@@ -62,6 +62,10 @@ HTTP_CODES = {
 }
 
 
+#: the members RFC 9457 defines, which extensions may not replace
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
+
+
 def problem(
     status: int,
     detail: str = "",
@@ -78,7 +82,8 @@ def problem(
     }
     if detail:
         body["detail"] = detail
-    body.update({k: v for k, v in extensions.items() if v is not None})
+    # an extension never replaces a member RFC 9457 defines (a service's ``extra={"status": ...}``)
+    body.update({k: v for k, v in extensions.items() if v is not None and k not in RESERVED_MEMBERS})
     return Response(json.dumps(body), status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -87,7 +92,8 @@ def problem_from_exception(exc: BaseException) -> Response:
         if cls in PROBLEMS:
             status, title = PROBLEMS[cls]
             assert isinstance(exc, errors.ServiceError)
-            extra = {k: v for k, v in exc.extra.items() if k != "code"}
+            # ``code`` is the problem type; a member RFC 9457 defines (or ``headers``) is never replaced
+            extra = {k: v for k, v in exc.extra.items() if k not in RESERVED_MEMBERS and k not in ("code", "headers")}
             headers = None
             if status == 429 and "retry_after" in extra:
                 headers = {"Retry-After": str(extra["retry_after"])}

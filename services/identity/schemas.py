@@ -7,8 +7,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from kernel.auth import Actor
-from kernel.errors import InvalidInput, Unauthenticated
+from kernel.auth import actor_of  # noqa: F401  (identity's entrypoints take it from here)
+from kernel.errors import InvalidInput
 from services.identity import domain
 
 
@@ -116,13 +116,3 @@ def load(schema: Schema, data: Any) -> dict:
         errors = exc.messages_dict
         code = "invalid-email" if "email" in errors else "invalid-input"
         raise InvalidInput("The request is not valid.", extra={"errors": errors}, code=code) from None
-
-
-def actor_of(data: Any) -> Actor:
-    """The ``Actor`` an RPC was called for (``Actor.as_dict()``); raises Unauthenticated without one."""
-    if not isinstance(data, dict) or not data.get("user_id"):
-        raise Unauthenticated("This operation needs an authenticated user.", code="unauthenticated")
-    try:
-        return Actor.from_dict(data)
-    except KeyError as exc:
-        raise InvalidInput(f"The actor misses {exc}.", code="invalid-actor") from None

@@ -62,3 +62,13 @@ def test_type_names_follow_the_convention():
         catalog.define(THING_MADE, type("Other", (Schema,), {}))
     with pytest.raises(catalog.UnknownEventType):
         catalog.lookup("ecommunity.unit.thing.lost.v1")
+
+
+def test_every_event_type_is_documented_in_the_catalogue():
+    from pathlib import Path
+
+    from kernel.config import SERVICES
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "events.md").read_text()
+    missing = [t.name for t in catalog.all_types() if f"`{t.name}`" not in text and t.service in SERVICES]
+    assert missing == []

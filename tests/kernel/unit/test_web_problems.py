@@ -48,3 +48,13 @@ def test_errors_cross_rpc_as_themselves():
     assert back.extra["field"] == "email"
     assert back.extra["retry_after"] == 60
     assert back.extra["allowed"] == ["a"]
+
+
+def test_details_never_replace_the_members_rfc_9457_defines():
+    exc = errors.Conflict("closed", {"status": "approved", "title": "x", "type": "y", "state": "live"}, code="closed")
+    response = problem_from_exception(exc)
+    payload = body(response)
+    assert response.status_code == payload["status"] == 409
+    assert payload["type"] == "urn:ecommunity:problem:closed"
+    assert payload["title"] != "x"
+    assert payload["state"] == "live"

@@ -1,0 +1,295 @@
+"""The local read model of who may do what, and the one question every service asks of it.
+
+```python
+from kernel.access.readmodel import may
+
+if not may(self.db, actor, "post", space_id):
+    raise errors.NotFound(...)        # or PermissionDenied when the space is visible
+```
+
+Every service's schema has the ``access_communities``, ``access_spaces`` and ``access_members``
+tables (``kernel/sql/0002_access.sql``). The spaces service writes them in the same transaction as
+its own tables, by passing each event it emits to ``project``; every other service keeps them from
+the same events by inheriting ``AccessProjection`` (an ``on_event`` handler: applied once, in order
+of revision). A decision is one SQL query (the space, its ancestors, the community and the user's
+row) and the pure rules of ``kernel.access.rules``: no RPC per check.
+
+``actor`` is a ``kernel.auth.Actor``, its ``as_dict()`` form, or ``None`` for an anonymous visitor.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+from kernel.access import rules
+from kernel.access.rules import CommunityAccess, SpaceAccess, Standing
+from kernel.auth import Actor
+from kernel.events import catalog
+from kernel.events.consumer import on_event
+
+# Planning this query costs four times more than running it: it is prepared once per connection
+# (``_prepared``) and executed by name. $1: the space, $2: the user (null for an anonymous visitor).
+_CHAIN = """
+WITH RECURSIVE chain AS (
+    SELECT space_id, community_id, parent_id, visibility, archived, matrix, 0 AS depth
+      FROM access_spaces WHERE space_id = $1
+    UNION ALL
+    SELECT s.space_id, s.community_id, s.parent_id, s.visibility, s.archived, s.matrix, chain.depth + 1
+      FROM access_spaces s JOIN chain ON s.space_id = chain.parent_id
+     WHERE chain.depth < 100
+)
+SELECT chain.space_id, chain.community_id, chain.parent_id, chain.visibility, chain.archived, chain.matrix,
+       c.state, c.matrix AS community_matrix, m.role, m.banned
+  FROM chain
+  JOIN access_communities c ON c.community_id = chain.community_id
+  LEFT JOIN access_members m ON m.community_id = chain.community_id AND m.user_id = $2
+ ORDER BY chain.depth DESC
+"""
+_CHAIN_NAME = "ecommunity_access_chain"
+_prepared: weakref.WeakSet = weakref.WeakSet()  # the connections on which _CHAIN is prepared
+
+
+def _chain_rows(db, space_id: str, user_id: str | None) -> list[dict]:
+    connection = db.connection
+    if connection not in _prepared:
+        db.execute(f"PREPARE {_CHAIN_NAME} (uuid, uuid) AS {_CHAIN}")
+        _prepared.add(connection)
+    return db.fetchall(f"EXECUTE {_CHAIN_NAME} (%s, %s)", (space_id, user_id))
+
+
+def user_id_of(actor: Actor | Mapping[str, Any] | None) -> str | None:
+    """The actor's user id, or ``None`` for an anonymous visitor."""
+    if actor is None:
+        return None
+    if isinstance(actor, Actor):
+        return actor.user_id
+    return actor.get("user_id") or None
+
+
+def _uuid(value: Any) -> str | None:
+    """``value`` as a canonical UUID string, or ``None`` when it is not one (a lookup that finds nothing)."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+class AccessReadModel:
+    """Decisions on one transaction's view of the read model (``db``: a ``kernel.db.Transaction``)."""
+
+    def __init__(self, db):
+        self.db = db
+
+    # -- decisions -----------------------------------------------------------------------------
+
+    def space_permissions(self, actor, space_id) -> frozenset[str] | None:
+        """What the actor may do in the space, or ``None`` if it does not exist for them."""
+        found = self.space_decision(actor, space_id)
+        return None if found is None else found[2]
+
+    def space_decision(self, actor, space_id) -> tuple[SpaceAccess, Standing, frozenset[str]] | None:
+        """The space, the actor's standing in its community and their permissions there; ``None``
+        when the space does not exist for them (unknown, or hidden by the rules)."""
+        space_key = _uuid(space_id)
+        if space_key is None:
+            return None
+        user_id = user_id_of(actor)
+        rows = _chain_rows(self.db, space_key, _uuid(user_id))
+        if not rows or str(rows[-1]["space_id"]) != space_key or rows[0]["parent_id"] is not None:
+            return None  # unknown space, or an ancestor the read model has not received yet
+        head = rows[0]
+        community = CommunityAccess(
+            str(head["community_id"]), head["state"], rules.matrix_of(head["community_matrix"]) or {}
+        )
+        standing = Standing(signed_in=user_id is not None, role=head["role"], banned=bool(head["banned"]))
+        chain = [_space(row) for row in rows]
+        permissions = rules.space_permissions(community, chain, standing)
+        if permissions is None:
+            return None
+        return chain[-1], standing, permissions
+
+    def may(self, actor, action: str, space_id) -> bool:
+        """Whether the actor may do ``action`` (one of ``rules.PERMISSIONS``) in the space."""
+        permissions = self.space_permissions(actor, space_id)
+        return permissions is not None and action in permissions
+
+    def community(self, actor, community_id) -> tuple[CommunityAccess, Standing] | None:
+        """The community's state and matrix with the actor's standing; ``None`` if the read model
+        does not know the community (visibility is the caller's next question: ``community_visible``)."""
+        key = _uuid(community_id)
+        if key is None:
+            return None
+        user_id = user_id_of(actor)
+        row = self.db.fetchone(
+            "SELECT c.community_id, c.state, c.matrix, m.role, m.banned FROM access_communities c"
+            " LEFT JOIN access_members m ON m.community_id = c.community_id AND m.user_id = %s"
+            " WHERE c.community_id = %s",
+            (_uuid(user_id), key),
+        )
+        if row is None:
+            return None
+        community = CommunityAccess(key, row["state"], rules.matrix_of(row["matrix"]) or {})
+        return community, Standing(signed_in=user_id is not None, role=row["role"], banned=bool(row["banned"]))
+
+    def community_permissions(self, actor, community_id) -> frozenset[str]:
+        """Community-wide permissions (``invite``, ``manage_members``, ``configure``, ...)."""
+        found = self.community(actor, community_id)
+        return frozenset() if found is None else rules.community_permissions(*found)
+
+    def readable_spaces(self, actor, community_id, found=None) -> dict[str, frozenset[str]]:
+        """Every space of the community the actor may see, with their permissions in each
+        (``found``: the community and standing when the caller already has them)."""
+        found = found or self.community(actor, community_id)
+        if found is None:
+            return {}
+        community, standing = found
+        rows = self.db.fetchall(
+            "SELECT space_id, community_id, parent_id, visibility, archived, matrix"
+            " FROM access_spaces WHERE community_id = %s",
+            (community.id,),
+        )
+        return rules.readable_spaces(community, [_space(row) for row in rows], standing)
+
+    def visible_community(self, actor, community_id) -> tuple[CommunityAccess, Standing, dict] | None:
+        """The community, the actor's standing and their readable spaces, if the community exists
+        for them (``rules.community_visible``); else ``None``."""
+        found = self.community(actor, community_id)
+        if found is None:
+            return None
+        community, standing = found
+        readable = self.readable_spaces(actor, community_id, found)
+        # an anonymous or banned visitor sees exactly the spaces public all the way up: any of them
+        # makes the community visible to them; others do not depend on it
+        if not rules.community_visible(community, standing, has_public_space=bool(readable)):
+            return None
+        return community, standing, readable
+
+    def member_communities(self, actor) -> list[str]:
+        """The communities where the actor has a role (not banned)."""
+        user_id = _uuid(user_id_of(actor))
+        if user_id is None:
+            return []
+        rows = self.db.fetchall(
+            "SELECT community_id FROM access_members WHERE user_id = %s AND role IS NOT NULL AND NOT banned",
+            (user_id,),
+        )
+        return [str(row["community_id"]) for row in rows]
+
+    # -- projection ----------------------------------------------------------------------------
+
+    def project(self, event_type: str, data: Mapping[str, Any]) -> None:
+        """Apply one spaces event (its ``data`` as the catalogue loads or dumps it) to the read model.
+
+        Every write is guarded by the event's revision: a row keeps the newest state it was given.
+        Events that carry no access facts are ignored.
+        """
+        if event_type not in ACCESS_EVENTS:
+            return
+        revision = int(data["revision"])
+        if event_type in (catalog.COMMUNITY_CREATED, catalog.COMMUNITY_STATE_CHANGED):
+            self._community(data["access"], revision)
+        elif event_type in (catalog.SPACE_CREATED, catalog.SPACE_UPDATED, catalog.SPACE_MOVED):
+            self._space(data["access"], revision)
+        elif event_type == catalog.SPACE_ARCHIVED:
+            for snapshot in data["access"]:
+                self._space(snapshot, revision)
+        elif event_type == catalog.ROLE_MATRIX_CHANGED:
+            if data.get("community_access"):
+                self._community(data["community_access"], revision)
+            if data.get("space_access"):
+                self._space(data["space_access"], revision)
+        elif event_type in (catalog.MEMBER_JOINED, catalog.MEMBER_ROLE_CHANGED):
+            self._member(data, data["role"], False, revision)
+        elif event_type in (catalog.MEMBER_LEFT, catalog.MEMBER_REMOVED, catalog.MEMBER_UNBANNED):
+            self._member(data, None, False, revision)
+        elif event_type == catalog.MEMBER_BANNED:
+            self._member(data, None, True, revision)
+
+    def _community(self, snapshot: Mapping[str, Any], revision: int) -> None:
+        self.db.execute(
+            "INSERT INTO access_communities (community_id, state, matrix, revision) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (community_id) DO UPDATE SET state = EXCLUDED.state, matrix = EXCLUDED.matrix,"
+            " revision = EXCLUDED.revision WHERE access_communities.revision < EXCLUDED.revision",
+            (snapshot["community_id"], snapshot["state"], _json(snapshot["matrix"]), revision),
+        )
+
+    def _space(self, snapshot: Mapping[str, Any], revision: int) -> None:
+        matrix = snapshot.get("matrix")
+        self.db.execute(
+            "INSERT INTO access_spaces (space_id, community_id, parent_id, visibility, archived, matrix, revision)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (space_id) DO UPDATE SET parent_id = EXCLUDED.parent_id,"
+            " visibility = EXCLUDED.visibility, archived = EXCLUDED.archived, matrix = EXCLUDED.matrix,"
+            " revision = EXCLUDED.revision WHERE access_spaces.revision < EXCLUDED.revision",
+            (
+                snapshot["space_id"],
+                snapshot["community_id"],
+                snapshot.get("parent_id"),
+                snapshot["visibility"],
+                bool(snapshot.get("archived")),
+                None if matrix is None else _json(matrix),
+                revision,
+            ),
+        )
+
+    def _member(self, data: Mapping[str, Any], role: str | None, banned: bool, revision: int) -> None:
+        self.db.execute(
+            "INSERT INTO access_members (community_id, user_id, role, banned, revision) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (community_id, user_id) DO UPDATE SET role = EXCLUDED.role, banned = EXCLUDED.banned,"
+            " revision = EXCLUDED.revision WHERE access_members.revision < EXCLUDED.revision",
+            (data["community_id"], data["user_id"], role, banned, revision),
+        )
+
+
+def may(db, actor, action: str, space_id) -> bool:
+    """May ``actor`` do ``action`` in space ``space_id``? One query on this service's read model."""
+    return AccessReadModel(db).may(actor, action, space_id)
+
+
+#: the spaces events that carry access facts
+ACCESS_EVENTS = (
+    catalog.COMMUNITY_CREATED,
+    catalog.COMMUNITY_STATE_CHANGED,
+    catalog.SPACE_CREATED,
+    catalog.SPACE_UPDATED,
+    catalog.SPACE_MOVED,
+    catalog.SPACE_ARCHIVED,
+    catalog.ROLE_MATRIX_CHANGED,
+    catalog.MEMBER_JOINED,
+    catalog.MEMBER_ROLE_CHANGED,
+    catalog.MEMBER_LEFT,
+    catalog.MEMBER_REMOVED,
+    catalog.MEMBER_BANNED,
+    catalog.MEMBER_UNBANNED,
+)
+
+
+class AccessProjection:
+    """Mixed into a service that decides permissions (publishing, gamification, ...): keeps its
+    read model from the spaces service's events, each applied once (``kernel.events.consumer``).
+    The spaces service itself does not inherit this: it projects in its own transactions."""
+
+    db: Any
+
+    @on_event(*ACCESS_EVENTS)
+    def keep_access_model(self, event):
+        AccessReadModel(self.db).project(event.type, catalog.lookup(event.type).dump(event.data))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _space(row: Mapping[str, Any]) -> SpaceAccess:
+    return SpaceAccess(
+        id=str(row["space_id"]),
+        community_id=str(row["community_id"]),
+        parent_id=None if row["parent_id"] is None else str(row["parent_id"]),
+        visibility=row["visibility"],
+        archived=bool(row["archived"]),
+        matrix=rules.matrix_of(row["matrix"]),
+    )

@@ -1,0 +1,202 @@
+"""Who may do what in a community's spaces: the platform's one decision, as pure rules.
+
+``space_permissions(community, chain, standing)`` answers "what may this user do in this space?"
+from facts every service keeps locally (``kernel.access.readmodel``, fed by the spaces service's
+events): the community's state and permission matrix, the space and its ancestors, and the user's
+standing (role, banned). No broker, no database, no clock: the same inputs give the same answer in
+every service.
+
+The rules, in order:
+
+1. A community in ``draft``, ``review`` or ``pilot`` exists only for its members (owner, managers,
+   the pilot group). ``live`` and ``archived`` communities are open to the rules below.
+2. A banned user is, in that community, no more than an anonymous visitor.
+3. To see a space one must see each of its ancestors (a child never shows more than its parent):
+   - ``public``: anyone, signed in or not;
+   - ``registered``: any signed-in user (not banned);
+   - ``members``: a member whose role has ``read`` in the space's matrix;
+   - ``secured``: a member whose role is granted ``read`` by a matrix set *on that space or a secured
+     ancestor* (the community's own matrix grants nothing here); the owner always sees.
+   A space one cannot see does not exist: ``None``, which callers answer with 404.
+4. What one may do there is the role's row in the space's matrix: the nearest matrix set on the
+   space or an ancestor (an override), else the community's. The owner's row is always every
+   permission (a community cannot lock its owner out). Whoever sees a space may ``read`` it.
+5. An archived space (or one under an archived space) and an archived community are read-only:
+   only ``read`` and ``view_insights`` remain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+PERMISSIONS = (
+    "read",
+    "post",
+    "comment",
+    "co_edit",
+    "validate",
+    "moderate",
+    "invite",
+    "manage_members",
+    "configure",
+    "view_insights",
+)
+BUILTIN_ROLES = ("owner", "manager", "moderator", "expert", "member", "guest")
+VISIBILITIES = ("public", "registered", "members", "secured")
+STATES = ("draft", "review", "pilot", "live", "archived")
+#: states in which a community exists for non-members too
+OPEN_STATES = frozenset({"live", "archived"})
+#: what remains in an archived space or community
+READ_ONLY = frozenset({"read", "view_insights"})
+ALL_PERMISSIONS = frozenset(PERMISSIONS)
+
+Matrix = Mapping[str, frozenset[str]]
+
+
+def matrix_of(raw: Mapping[str, Iterable[str]] | None) -> Matrix | None:
+    """A matrix as stored or carried in events (role -> list of permissions) as frozensets."""
+    if raw is None:
+        return None
+    return {role: frozenset(perms) for role, perms in raw.items()}
+
+
+def matrix_json(matrix: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """The JSON form of a matrix: each role's permissions in the canonical order."""
+    return {role: [p for p in PERMISSIONS if p in set(perms)] for role, perms in sorted(matrix.items())}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A user's standing in one community. ``signed_in=False`` is an anonymous visitor."""
+
+    signed_in: bool
+    role: str | None = None
+    banned: bool = False
+
+    @property
+    def is_member(self) -> bool:
+        return self.role is not None and not self.banned
+
+
+ANONYMOUS = Standing(signed_in=False)
+
+
+@dataclass(frozen=True)
+class CommunityAccess:
+    id: str
+    state: str
+    matrix: Matrix = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SpaceAccess:
+    id: str
+    community_id: str
+    parent_id: str | None
+    visibility: str
+    archived: bool = False
+    matrix: Matrix | None = None  #: ``None``: the space inherits its parent's (or the community's) matrix
+
+
+def role_permissions(matrix: Matrix, role: str | None) -> frozenset[str]:
+    """The role's row; the owner's is always every permission, no role has none."""
+    if role is None:
+        return frozenset()
+    if role == "owner":
+        return ALL_PERMISSIONS
+    return frozenset(matrix.get(role, ()))
+
+
+def community_visible(community: CommunityAccess, standing: Standing, has_public_space: bool) -> bool:
+    """Whether the community exists for this user (its name, description and charter)."""
+    if standing.is_member:
+        return True
+    if community.state not in OPEN_STATES:
+        return False
+    if standing.signed_in and not standing.banned:
+        return True
+    return has_public_space  # anonymous visitors and banned users find it only through a public space
+
+
+def community_permissions(community: CommunityAccess, standing: Standing) -> frozenset[str]:
+    """What the user may do community-wide (invite, manage_members, configure, view_insights, ...)."""
+    if not standing.is_member:
+        return frozenset()
+    permissions = role_permissions(community.matrix, standing.role)
+    if community.state == "archived":
+        permissions &= READ_ONLY
+    return permissions
+
+
+def space_permissions(
+    community: CommunityAccess, chain: Sequence[SpaceAccess], standing: Standing
+) -> frozenset[str] | None:
+    """What the user may do in the last space of ``chain`` (root first), or ``None`` if it does not
+    exist for them."""
+    if not chain:
+        return None
+    role = standing.role if standing.is_member else None
+    if role is None and community.state not in OPEN_STATES:
+        return None
+    matrix: Matrix = community.matrix
+    override: Matrix | None = None
+    for space in chain:
+        if space.matrix is not None:
+            matrix = override = space.matrix
+        if not _sees(space.visibility, role, standing, matrix, override):
+            return None
+    permissions = role_permissions(matrix, role) | {"read"}
+    if community.state == "archived" or any(space.archived for space in chain):
+        permissions &= READ_ONLY
+    return frozenset(permissions)
+
+
+def _sees(visibility: str, role: str | None, standing: Standing, matrix: Matrix, override: Matrix | None) -> bool:
+    if visibility == "public":
+        return True
+    if visibility == "registered":
+        return standing.signed_in and not standing.banned
+    if role is None:
+        return False
+    if visibility == "members":
+        return "read" in role_permissions(matrix, role)
+    if visibility == "secured":
+        return role == "owner" or (override is not None and "read" in role_permissions(override, role))
+    return False  # an unknown visibility shows nothing
+
+
+def readable_spaces(
+    community: CommunityAccess, spaces: Iterable[SpaceAccess], standing: Standing
+) -> dict[str, frozenset[str]]:
+    """Each space of the community the user may see, with what they may do there.
+
+    ``spaces`` are all the community's spaces; each decision is ``space_permissions`` on the
+    space's chain (a space whose chain is broken or cyclic is not shown).
+    """
+    by_id = {space.id: space for space in spaces}
+    found: dict[str, frozenset[str]] = {}
+    for space in by_id.values():
+        chain = chain_of(space.id, by_id)
+        if chain is None:
+            continue
+        permissions = space_permissions(community, chain, standing)
+        if permissions is not None:
+            found[space.id] = permissions
+    return found
+
+
+def chain_of(space_id: str, by_id: Mapping[str, SpaceAccess]) -> list[SpaceAccess] | None:
+    """The space and its ancestors, root first; ``None`` if a link is missing or loops."""
+    chain: list[SpaceAccess] = []
+    seen: set[str] = set()
+    current: str | None = space_id
+    while current is not None:
+        if current in seen or current not in by_id:
+            return None
+        seen.add(current)
+        space = by_id[current]
+        chain.append(space)
+        current = space.parent_id
+    chain.reverse()
+    return chain

@@ -1,0 +1,186 @@
+"""The access read model on real PostgreSQL: the projection of spaces' events and the decisions on it.
+
+The events are built as the spaces service emits them (validated by the catalogue); the schema is
+a fresh one with the kernel's migrations, as every service has.
+"""
+
+import io
+import uuid
+
+import psycopg2
+import pytest
+
+from kernel.access.readmodel import AccessReadModel, may
+from kernel.auth import Actor
+from kernel.db import ConnectionPool, Transaction
+from kernel.events import catalog
+from kernel.migrations import KERNEL_SQL, migrate_schema, read_dir
+
+MATRIX = {"manager": ["read", "post", "configure"], "member": ["read", "post", "comment"], "guest": ["read"]}
+
+
+@pytest.fixture
+def db(database_url):
+    schema = f"access_probe_{uuid.uuid4().hex[:8]}"
+    migrate_schema(database_url, schema, read_dir(KERNEL_SQL, "kernel:"), out=io.StringIO())
+    pool = ConnectionPool(database_url, schema, size=2)
+    tx = Transaction(pool, "test")
+    yield tx
+    tx.rollback()
+    tx.release()
+    pool.close()
+    conn = psycopg2.connect(database_url)
+    conn.autocommit = True
+    conn.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
+    conn.close()
+
+
+class Spaces:
+    """Builds spaces events as the spaces service would, and applies them to a read model."""
+
+    def __init__(self, db):
+        self.model = AccessReadModel(db)
+        self.revision = 0
+        self.community_id = str(uuid.uuid4())
+
+    def apply(self, event_type, revision=None, **data):
+        if revision is None:
+            self.revision += 1
+            revision = self.revision
+        data = {**data, "revision": revision}
+        definition = catalog.lookup(event_type)
+        self.model.project(event_type, definition.dump(definition.validate(data)))
+
+    def community(self, state="live", matrix=MATRIX, revision=None):
+        access = {"community_id": self.community_id, "state": state, "matrix": matrix}
+        self.apply(
+            catalog.COMMUNITY_STATE_CHANGED,
+            revision,
+            community_id=self.community_id,
+            previous_state="draft",
+            state=state,
+            changed_by=str(uuid.uuid4()),
+            note=None,
+            access=access,
+        )
+
+    def space(self, space_id=None, parent_id=None, visibility="members", matrix=None, revision=None):
+        space_id = space_id or str(uuid.uuid4())
+        self.apply(
+            catalog.SPACE_UPDATED,
+            revision,
+            space_id=space_id,
+            community_id=self.community_id,
+            changed=["visibility"],
+            changed_by=str(uuid.uuid4()),
+            access={
+                "space_id": space_id,
+                "community_id": self.community_id,
+                "parent_id": parent_id,
+                "visibility": visibility,
+                "archived": False,
+                "matrix": matrix,
+            },
+        )
+        return space_id
+
+    def join(self, user_id, role="member", revision=None):
+        self.apply(
+            catalog.MEMBER_JOINED, revision, community_id=self.community_id, user_id=user_id, role=role, via="open"
+        )
+
+
+def user():
+    return Actor(user_id=str(uuid.uuid4()))
+
+
+def test_decisions_follow_the_projected_facts(db):
+    spaces = Spaces(db)
+    spaces.community()
+    root = spaces.space(visibility="public")
+    inner = spaces.space(parent_id=root, visibility="members")
+    alice, bob = user(), user()
+    spaces.join(alice.user_id)
+
+    assert may(db, None, "read", root)
+    assert not may(db, None, "read", inner)
+    assert may(db, alice, "post", inner)
+    assert not may(db, alice, "configure", inner)
+    assert not may(db, bob, "read", inner)
+    assert may(db, bob.as_dict(), "read", root)  # the RPC form of an actor works too
+    assert AccessReadModel(db).readable_spaces(bob, spaces.community_id).keys() == {root}
+    assert AccessReadModel(db).readable_spaces(alice, spaces.community_id).keys() == {root, inner}
+
+
+def test_an_older_event_never_undoes_a_newer_one(db):
+    spaces = Spaces(db)
+    spaces.community(revision=5)
+    space = spaces.space(visibility="public", revision=10)
+    spaces.space(space_id=space, visibility="members", revision=7)  # late, older
+    spaces.community(state="archived", revision=3)  # late, older
+    alice = user()
+    spaces.join(alice.user_id, revision=20)
+    spaces.apply(catalog.MEMBER_LEFT, 15, community_id=spaces.community_id, user_id=alice.user_id)  # older
+
+    assert may(db, None, "read", space)  # still public
+    assert may(db, alice, "post", space)  # still a member, community still live
+
+
+def test_ban_unban_and_leaving(db):
+    spaces = Spaces(db)
+    spaces.community()
+    space = spaces.space(visibility="registered")
+    alice = user()
+    spaces.join(alice.user_id)
+    assert may(db, alice, "post", space)
+    spaces.apply(
+        catalog.MEMBER_BANNED, community_id=spaces.community_id, user_id=alice.user_id, banned_by="x", reason="spam"
+    )
+    assert AccessReadModel(db).space_permissions(alice, space) is None  # registered: not for the banned
+    spaces.apply(catalog.MEMBER_UNBANNED, community_id=spaces.community_id, user_id=alice.user_id, unbanned_by="x")
+    assert AccessReadModel(db).space_permissions(alice, space) == {"read"}  # signed in, not a member
+    assert AccessReadModel(db).member_communities(alice) == []
+
+
+def test_a_space_overrides_and_archiving_makes_it_read_only(db):
+    spaces = Spaces(db)
+    spaces.community()
+    root = spaces.space(visibility="secured", matrix={"guest": ["read", "comment"]})
+    child = spaces.space(parent_id=root)
+    alice, carol = user(), user()
+    spaces.join(alice.user_id, role="guest")
+    spaces.join(carol.user_id, role="member")
+    assert AccessReadModel(db).space_permissions(alice, child) == {"read", "comment"}
+    assert AccessReadModel(db).space_permissions(carol, child) is None
+    spaces.apply(
+        catalog.SPACE_ARCHIVED,
+        space_id=root,
+        community_id=spaces.community_id,
+        archived_by="x",
+        access=[
+            {
+                "space_id": root,
+                "community_id": spaces.community_id,
+                "parent_id": None,
+                "visibility": "secured",
+                "archived": True,
+                "matrix": {"guest": ["read", "comment"]},
+            }
+        ],
+    )
+    assert AccessReadModel(db).space_permissions(alice, child) == {"read"}
+
+
+def test_unknown_and_malformed_ids_are_simply_not_there(db):
+    model = AccessReadModel(db)
+    assert model.space_permissions(None, str(uuid.uuid4())) is None
+    assert model.space_permissions(None, "not-a-uuid") is None
+    assert model.community(user(), "../etc") is None
+    assert not may(db, {"user_id": "nonsense"}, "read", str(uuid.uuid4()))
+
+
+def test_a_space_whose_ancestor_is_not_known_yet_does_not_exist(db):
+    spaces = Spaces(db)
+    spaces.community()
+    child = spaces.space(parent_id=str(uuid.uuid4()), visibility="public")
+    assert AccessReadModel(db).space_permissions(None, child) is None
