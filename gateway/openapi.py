@@ -8,7 +8,7 @@ unit-tested as it is. Every operation gets:
 - its success response, and a problem response (``application/problem+json`` with the reusable
   ``Problem`` schema) for each status it can answer with (``Operation.problem_statuses``);
 - the optional ``X-Request-ID`` header (the correlation id, sent back on every response);
-- the bearer security requirement when it is declared ``auth=True``.
+- the bearer security requirement when it is declared ``auth=True`` (optional with ``auth="optional"``).
 
 ``/openapi.json`` serves the document (OpenAPI 3.1.0); ``/docs`` renders that same document (see
 ``gateway.docs``).
@@ -23,7 +23,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from gateway.auth import BEARER_SCHEME, BEARER_SCHEME_NAME
-from gateway.routing import Operation, operations
+from gateway.routing import OPTIONAL, Operation, operations
 from gateway.schemas import ProblemSchema
 from kernel.web import PROBLEM_CONTENT_TYPE
 
@@ -102,7 +102,9 @@ def operation_object(op: Operation) -> dict:
         operation["description"] = op.description
     if op.body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
-    if op.auth:
+    if op.auth == OPTIONAL:
+        operation["security"] = [{}, {BEARER_SCHEME_NAME: []}]  # anonymous, or a bearer token
+    elif op.auth:
         operation["security"] = [{BEARER_SCHEME_NAME: []}]
     for status, why in op.problem_statuses().items():
         operation["responses"][str(status)] = {

@@ -158,3 +158,13 @@ def after(items: Sequence[Any], position: Mapping[str, Any] | None, key: str) ->
 
 def _key(item: Any, key: str) -> Any:
     return item[key] if isinstance(item, Mapping) else getattr(item, key)
+
+
+def page_from(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The page for a service's answer ``{"items": [...], "next": position or None}``.
+
+    Services page their own SQL (keyset: ``limit + 1`` rows after the position they were given) and
+    say where the next page starts; the gateway only makes that position an opaque cursor.
+    """
+    position = result.get("next")
+    return {"items": result["items"], "next_cursor": encode_cursor(position) if position else None}

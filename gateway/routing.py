@@ -11,9 +11,11 @@ The handler is registered with the kernel's ``http`` entrypoint, so the transact
 404/405/413 and correlation-id behaviour stay the kernel's. Around it, ``route``:
 
 - with ``auth=True``, verifies the bearer token and passes the caller as ``actor=`` (see
-  ``gateway.auth``: 401 problems), then loads ``query`` from the query string and ``body`` from the
-  JSON body with their schemas and passes them as the ``query=`` / ``body=`` arguments (see
-  ``gateway.inputs`` for the 400/413/415 problems);
+  ``gateway.auth``: 401 problems); with ``auth="optional"`` a request without an ``Authorization``
+  header is an anonymous visitor (``actor=None``) and one with a token is verified as above; then
+  loads ``query`` from the query string and ``body`` from the JSON body with their schemas and
+  passes them as the ``query=`` / ``body=`` arguments (see ``gateway.inputs`` for the 400/413/415
+  problems);
 - passes path parameters as keyword arguments: ``{name}`` is a string without ``/``, ``{name:int}``
   an int, ``{name:uuid}`` a ``uuid.UUID`` (a value that does not convert is a 404); a handler whose
   signature does not take exactly what its route passes is refused at import;
@@ -52,6 +54,8 @@ CONVERTERS: dict[str, tuple[str, dict]] = {
     "int": ("int", {"type": "integer", "minimum": 0}),
     "uuid": ("uuid", {"type": "string", "format": "uuid"}),
 }
+#: ``route(auth=OPTIONAL)``: anonymous visitors are welcome, a token sent is verified
+OPTIONAL = "optional"
 RESERVED_ARGUMENTS = frozenset({"self", "request", "body", "query", "actor"})
 _PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
 
@@ -84,7 +88,7 @@ class Operation:
     response: SchemaLike | None = None
     status: int = 200
     responses: Mapping[int, str] = field(default_factory=dict)
-    auth: bool = False
+    auth: bool | str = False  #: True, False or "optional"
     path_parameters: tuple[PathParameter, ...] = ()
 
     def problem_statuses(self) -> dict[int, str]:
@@ -92,7 +96,10 @@ class Operation:
         found: dict[int, str] = {}
         if self.body is not None or self.query is not None:
             found[400] = "The request is malformed or fails validation; `errors` lists each field."
-        if self.auth:
+        if self.auth == OPTIONAL:
+            found[401] = "An access token was sent and is not valid (send none to act anonymously)."
+            found[403] = "The caller may not do this."
+        elif self.auth:
             found[401] = "No valid access token was sent."
             found[403] = "The caller may not do this."
         if self.body is not None:
@@ -141,7 +148,7 @@ def route(
     response: SchemaLike | None = None,
     status: int = 200,
     responses: Mapping[int, str] | None = None,
-    auth: bool = False,
+    auth: bool | str = False,
 ) -> Callable:
     """Declare and serve one API operation (see the module docstring)."""
     method = method.upper()
@@ -154,10 +161,12 @@ def route(
     bad = [code for code in (responses or {}) if not 400 <= code < 600]
     if bad:
         raise ValueError(f"route responses {bad} are not problem statuses (4xx/5xx)")
+    if auth not in (True, False, OPTIONAL):
+        raise ValueError(f"route auth {auth!r} is not True, False or {OPTIONAL!r}")
     openapi_path, rule, parameters = parse_path(path)
 
     def decorator(handler: Callable) -> Callable:
-        _check_handler(handler, [p.name for p in parameters], body is not None, query is not None, auth)
+        _check_handler(handler, [p.name for p in parameters], body is not None, query is not None, bool(auth))
         operation = Operation(
             method=method,
             path=openapi_path,
@@ -181,7 +190,9 @@ def route(
         @functools.wraps(handler)
         def endpoint(self, request, **path_values):
             arguments = dict(path_values)
-            if auth:
+            if auth == OPTIONAL and "Authorization" not in request.headers:
+                arguments["actor"] = None
+            elif auth:
                 arguments["actor"] = authenticate(self, request)
             if query_schema is not None:
                 arguments["query"] = load_query(request, query_schema)
