@@ -1,7 +1,18 @@
-"""The spaces service's nameko entrypoints (see ARCHITECTURE.md for what it owns)."""
+"""The spaces service: communities (charter, lifecycle, review), the tree of spaces, memberships,
+roles and permission matrices, enabled modules (see docs/spaces.md).
+
+The entrypoints live in three mixins, one per concern: ``communities`` (communities, lifecycle,
+roles, modules), ``tree`` (spaces) and ``membership`` (members and admissions). nameko collects
+inherited entrypoints, so this class only names the service.
+"""
+
+from __future__ import annotations
 
 from kernel.service import PlatformService
+from services.spaces.communities import CommunityEntrypoints
+from services.spaces.membership import MembershipEntrypoints
+from services.spaces.tree import TreeEntrypoints
 
 
-class SpacesService(PlatformService):
+class SpacesService(CommunityEntrypoints, TreeEntrypoints, MembershipEntrypoints, PlatformService):
     name = "spaces"
