@@ -11,6 +11,8 @@ from __future__ import annotations
 from gateway import docs
 from gateway.accounts import AccountRoutes
 from gateway.auth import Authenticator
+from gateway.communities import CommunityRoutes
+from gateway.membership import MembershipRoutes
 from gateway.openapi import OPENAPI_VERSION, openapi_json
 from gateway.pagination import PageQuery, page_of
 from gateway.people import PeopleRoutes
@@ -19,6 +21,7 @@ from gateway.recovery import RecoveryRoutes
 from gateway.routing import route
 from gateway.rpc import ServiceRpc
 from gateway.schemas import PingReportSchema, ServiceSchema
+from gateway.spaces import SpaceRoutes
 from kernel.config import SERVICES
 from kernel.service import Probes, Readiness
 from kernel.web import http
@@ -27,7 +30,9 @@ OPENAPI_PATH = "/openapi.json"
 NOT_ANSWERING = "A service did not answer in time, is not running, or failed; `services` names each one."
 
 
-class GatewayService(AccountRoutes, PeopleRoutes, RecoveryRoutes, Probes):
+class GatewayService(
+    AccountRoutes, PeopleRoutes, RecoveryRoutes, CommunityRoutes, SpaceRoutes, MembershipRoutes, Probes
+):
     name = "gateway"
 
     readiness = Readiness(database=True)  # it keeps nothing, but nothing works without PostgreSQL

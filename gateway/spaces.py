@@ -1,0 +1,255 @@
+"""`/v1/communities/{id}/spaces` and `/v1/spaces/*`: the tree of spaces inside a community, and who
+may do what in each (the spaces service's ``tree``, ``docs/spaces.md``).
+
+A space one cannot see does not exist: the spaces service answers 404 for it, lists only the
+readable ones, and says in ``my_permissions`` what the caller may do in each. A space inherits its
+parent's (or the community's) matrix until ``PUT .../permissions`` sets one of its own.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from gateway.charter import MODULE_NAME, SLUG, UuidText, matrix_field, text
+from gateway.communities import NO_COMMUNITY, ChangesSchema, caller
+from gateway.pagination import PageQuery, page_from, page_of
+from gateway.routing import OPTIONAL, route
+from gateway.rpc import ServiceClient
+from gateway.schemas import ResponseSchema
+from kernel.access.rules import PERMISSIONS, VISIBILITIES
+
+NO_SPACE = "No such space, or the caller cannot see it (or one of its ancestors)."
+CONFIGURE_HERE = "The caller lacks the `configure` permission in this space (`missing-permission`)."
+ARCHIVED_SPACE = "The space (or an ancestor) is archived and read-only (`archived`)."
+VISIBILITY = (
+    "public: anyone; registered: signed-in users; members: members whose role may read; secured: only roles "
+    "granted `read` by a matrix on this space or a secured ancestor."
+)
+
+
+def visibility_field(**kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(VISIBILITIES), metadata={"description": VISIBILITY}, **kwargs)
+
+
+class NewSpaceSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    slug = fields.String(validate=SLUG, metadata={"description": "Derived from the name when not sent."})
+    description = text(5000)
+    visibility = visibility_field(required=True)
+    parent_id = UuidText(allow_none=True, metadata={"description": "The parent space; omitted or null: a root."})
+    matrix = matrix_field(
+        metadata={
+            "description": "An override of the inherited matrix; a secured space without one grants only "
+            "owner and manager."
+        }
+    )
+    modules = fields.List(
+        fields.String(validate=MODULE_NAME),
+        allow_none=True,
+        validate=validate.Length(max=30),
+        metadata={"description": "The modules enabled in this space; omitted or null: the community's."},
+    )
+
+
+class SpaceChangesSchema(ChangesSchema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    slug = fields.String(validate=SLUG)
+    description = text(5000)
+    visibility = visibility_field()
+
+
+class MoveSchema(Schema):
+    parent_id = UuidText(
+        required=True, allow_none=True, metadata={"description": "The new parent space; null: make it a root."}
+    )
+
+
+class SpacePermissionsSchema(Schema):
+    inherit = fields.Boolean(
+        required=True, metadata={"description": "true: drop the space's own matrix and inherit again."}
+    )
+    matrix = matrix_field(
+        allow_none=True, metadata={"description": "The space's own matrix; required when `inherit` is false."}
+    )
+
+    @validates_schema
+    def matrix_with_override_only(self, data, **kwargs):
+        if data.get("inherit") is False and not data.get("matrix"):
+            raise ValidationError("A space that does not inherit needs its own matrix.", "matrix")
+        if data.get("inherit") is True and data.get("matrix") is not None:
+            raise ValidationError("A space that inherits has no matrix of its own: omit it.", "matrix")
+
+
+class SpaceSchema(ResponseSchema):
+    id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    parent_id = fields.String(required=True, allow_none=True)
+    name = fields.String(required=True)
+    slug = fields.String()
+    description = fields.String()
+    visibility = fields.String(required=True, metadata={"enum": list(VISIBILITIES)})
+    inherits_permissions = fields.Boolean(
+        metadata={"description": "Whether the space uses its parent's (or the community's) matrix."}
+    )
+    matrix = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        allow_none=True,
+        metadata={"description": "The space's own matrix; null when it inherits."},
+    )
+    modules = fields.List(fields.String(), metadata={"description": "The modules enabled in the space."})
+    archived = fields.Boolean()
+    my_permissions = fields.List(
+        fields.String(metadata={"enum": list(PERMISSIONS)}), metadata={"description": "What the caller may do here."}
+    )
+    created_at = fields.String(metadata={"format": "date-time"})
+    updated_at = fields.String(metadata={"format": "date-time"})
+
+
+class MyPermissionsSchema(ResponseSchema):
+    space_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    role = fields.String(required=True, allow_none=True, metadata={"description": "Null: not a member."})
+    permissions = fields.List(fields.String(metadata={"enum": list(PERMISSIONS)}), required=True)
+
+
+class SpaceRoutes:
+    """Mixed into ``GatewayService``; ``self.services`` calls the spaces service."""
+
+    services: ServiceClient  # the gateway's ServiceRpc dependency, per worker
+
+    @route(
+        "POST",
+        "/v1/communities/{community_id:uuid}/spaces",
+        summary="Create a space",
+        tags=["spaces"],
+        body=NewSpaceSchema,
+        response=SpaceSchema,
+        status=201,
+        auth=True,
+        responses={
+            403: "The caller lacks the `configure` permission (`missing-permission`).",
+            404: f"{NO_COMMUNITY} Or the caller cannot see the parent space.",
+            409: "Another space of the community has this slug (`slug-taken`), or the parent is archived.",
+        },
+    )
+    def create_space(self, request, community_id, body, actor):
+        """Needs `configure` in the community. A space is a root, or a child (`parent_id`, a space of the
+        same community: else a 400) at any depth; it inherits its parent's matrix unless given one."""
+        return self.services.call("spaces", "create_space", actor.as_dict(), str(community_id), body)
+
+    @route(
+        "GET",
+        "/v1/communities/{community_id:uuid}/spaces",
+        summary="List a community's spaces",
+        tags=["spaces"],
+        query=PageQuery,
+        response=page_of(SpaceSchema),
+        auth=OPTIONAL,
+        responses={404: NO_COMMUNITY},
+    )
+    def list_spaces(self, request, community_id, query, actor):
+        """The spaces the caller can see, oldest first, with what they may do in each; the others are
+        not listed. Anonymous visitors see the public ones of a live community."""
+        return page_from(
+            self.services.call(
+                "spaces", "list_spaces", caller(actor), str(community_id), query["limit"], query["cursor"]
+            )
+        )
+
+    @route(
+        "GET",
+        "/v1/spaces/{space_id:uuid}",
+        summary="A space",
+        tags=["spaces"],
+        response=SpaceSchema,
+        auth=OPTIONAL,
+        responses={404: NO_SPACE},
+    )
+    def get_space(self, request, space_id, actor):
+        """Anyone who can see the space and each of its ancestors; `my_permissions` says what the
+        caller may do there."""
+        return self.services.call("spaces", "get_space", caller(actor), str(space_id))
+
+    @route(
+        "PATCH",
+        "/v1/spaces/{space_id:uuid}",
+        summary="Change a space",
+        tags=["spaces"],
+        body=SpaceChangesSchema,
+        response=SpaceSchema,
+        auth=True,
+        responses={
+            403: CONFIGURE_HERE,
+            404: NO_SPACE,
+            409: f"Another space of the community has this slug (`slug-taken`). Or: {ARCHIVED_SPACE}",
+        },
+    )
+    def update_space(self, request, space_id, body, actor):
+        """Needs `configure` in the space: its name, slug, description or visibility."""
+        return self.services.call("spaces", "update_space", actor.as_dict(), str(space_id), body)
+
+    @route(
+        "DELETE",
+        "/v1/spaces/{space_id:uuid}",
+        summary="Archive a space",
+        tags=["spaces"],
+        status=204,
+        auth=True,
+        responses={403: CONFIGURE_HERE, 404: NO_SPACE, 409: ARCHIVED_SPACE},
+    )
+    def archive_space(self, request, space_id, actor):
+        """Needs `configure` in the space. The space and its whole sub-tree become read-only: nothing is
+        deleted, their content stays readable by those who could read it."""
+        self.services.call("spaces", "archive_space", actor.as_dict(), str(space_id))
+
+    @route(
+        "POST",
+        "/v1/spaces/{space_id:uuid}/move",
+        summary="Move a space",
+        tags=["spaces"],
+        body=MoveSchema,
+        response=SpaceSchema,
+        auth=True,
+        responses={
+            403: "The caller lacks `configure` in the space or in its new parent (`missing-permission`).",
+            404: f"{NO_SPACE} Or the caller cannot see the new parent.",
+            409: f"The new parent is the space or one of its descendants (`space-cycle`). Or: {ARCHIVED_SPACE}",
+        },
+    )
+    def move_space(self, request, space_id, body, actor):
+        """Needs `configure` in the space and in its new parent (community-wide for a root); the parent is
+        a space of the same community (else a 400). The space moves with its whole sub-tree; spaces that
+        inherit now inherit from their new ancestors."""
+        return self.services.call("spaces", "move_space", actor.as_dict(), str(space_id), body["parent_id"])
+
+    @route(
+        "PUT",
+        "/v1/spaces/{space_id:uuid}/permissions",
+        summary="Override or inherit a space's permissions",
+        tags=["spaces"],
+        body=SpacePermissionsSchema,
+        response=SpaceSchema,
+        auth=True,
+        responses={403: CONFIGURE_HERE, 404: NO_SPACE, 409: ARCHIVED_SPACE},
+    )
+    def set_space_permissions(self, request, space_id, body, actor):
+        """Needs `configure` in the space. `inherit: false` with a `matrix` gives the space (and the
+        children that inherit from it) a matrix of its own; `inherit: true` drops it."""
+        return self.services.call(
+            "spaces", "set_space_permissions", actor.as_dict(), str(space_id), body["inherit"], body.get("matrix")
+        )
+
+    @route(
+        "GET",
+        "/v1/spaces/{space_id:uuid}/permissions/me",
+        summary="What I may do in a space",
+        tags=["spaces"],
+        response=MyPermissionsSchema,
+        auth=OPTIONAL,
+        responses={404: NO_SPACE},
+    )
+    def my_space_permissions(self, request, space_id, actor):
+        """Anyone who can see the space: the caller's role in its community and their permissions there
+        (an anonymous visitor: no role, `read`)."""
+        return self.services.call("spaces", "my_permissions", caller(actor), str(space_id))
