@@ -46,7 +46,7 @@ def http_load(url: str, clients: int, *extra: str) -> dict:
 
 
 def main() -> int:
-    from bench import accounts, events
+    from bench import accounts, events, spaces
 
     make_green()
     base = Settings.from_env()
@@ -103,6 +103,9 @@ def main() -> int:
                 print("bench: log-in (argon2id), 8 clients ...", flush=True)
                 results["login"] = http_load(f"{gateway.url}/v1/auth/token", 8, "--method", "POST", "--body", login)
                 results["verify_us"] = accounts.verification_microseconds(gateway.url, token)
+                print("bench: permission decisions on the local read model ...", flush=True)
+                results["decisions"] = spaces.decisions(database_url, SECONDS)
+                results["members"] = members_figures(spaces, gateway.url, settings)
             finally:
                 for p in (gateway, *procs):
                     p.stop()
@@ -115,6 +118,28 @@ def main() -> int:
     target.write_text(report)
     print(report)
     return 0
+
+
+def members_figures(spaces, gateway: str, settings: Settings) -> dict:
+    """p50/p99 of a page of ``GET /v1/communities/{id}/members`` in communities of 1k and 100k
+    members: the first page, and a page from the middle of the list (keyset: both should cost the same)."""
+    from services.identity.cli import create_admin
+
+    email = f"bench-owner-{uuid.uuid4().hex[:8]}@example.org"
+    create_admin(settings.database_url, email, spaces.OWNER_PASSWORD)
+    token = spaces.token_of(gateway, email)
+    figures = {}
+    for size in (1_000, 100_000):
+        community_id = spaces.new_community(gateway, token)
+        print(f"bench: {size} members ...", flush=True)
+        spaces.add_members(settings.database_url, community_id, size)
+        base = f"{gateway}/v1/communities/{community_id}/members?limit=20"
+        middle = spaces.middle_cursor(gateway, token, community_id, size // 200)
+        header = ("--header", f"Authorization: Bearer {token}")
+        http_load(base, 8, *header)  # warm up
+        figures[(size, "first")] = http_load(base, 16, *header)
+        figures[(size, "middle")] = http_load(f"{base}&cursor={middle}", 16, *header)
+    return figures
 
 
 def render(r: dict) -> str:
@@ -183,6 +208,28 @@ def render(r: dict) -> str:
             f"- Log-in (`POST /v1/auth/token`, argon2id with argon2-cffi's RFC 9106 low-memory defaults, at most "
             f"four hashes at once per process), 8 clients: {r['login']['rps']:.1f} per second, p50 "
             f"{r['login']['p50_ms']:.0f} ms, p99 {r['login']['p99_ms']:.0f} ms.",
+        ]
+    if "decisions" in r:
+        d, m = r["decisions"], r["members"]
+        lines += [
+            "",
+            "## Spaces: permission decisions and the members list",
+            "",
+            f"- `may(db, actor, action, space_id)` on a service's local read model (one prepared SQL query: the "
+            f"space's chain of {d['depth']} ancestors, the community and the user's row among {d['members']} "
+            f"members; then the pure rules), one connection: **{d['per_second']:.0f} decisions/s**. The rules "
+            f"alone, without SQL: {d['pure_us']:.1f} µs per decision.",
+            "- `GET /v1/communities/{id}/members?limit=20` (cursor pages), 16 clients, owner's token:",
+            "",
+            "| members | page | requests/s | p50 ms | p99 ms |",
+            "|---:|---|---:|---:|---:|",
+        ]
+        for (size, where), value in m.items():
+            lines.append(f"| {size} | {where} | {value['rps']:.0f} | {value['p50_ms']:.1f} | {value['p99_ms']:.1f} |")
+        flat = max(m[(100_000, w)]["p99_ms"] / m[(1_000, w)]["p99_ms"] for w in ("first", "middle"))
+        lines += [
+            "",
+            f"- p99 with 100k members over p99 with 1k, worst of the two pages: **{flat:.2f}** (target ≤ 1.2).",
         ]
     lines += [
         "",
