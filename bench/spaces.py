@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import uuid
@@ -15,7 +14,7 @@ import requests
 from kernel.access import rules
 from kernel.access.readmodel import AccessReadModel
 from kernel.db import ConnectionPool, Transaction
-from kernel.migrations import KERNEL_SQL, migrate_schema, read_dir
+from kernel.testing.infra import kernel_schema
 
 MATRIX = {
     "manager": list(rules.PERMISSIONS),
@@ -29,19 +28,49 @@ def decisions(database_url: str, seconds: float, members: int = 10_000, depth: i
     """Decisions per second by ``may`` (one SQL query + the pure rules) on one connection, on a read
     model of one community with ``members`` members and a chain of ``depth`` nested spaces; and the
     cost of the pure rules alone."""
-    schema = f"bench_access_{uuid.uuid4().hex[:8]}"
-    migrate_schema(database_url, schema, read_dir(KERNEL_SQL, "kernel:"), out=io.StringIO())
-    community = str(uuid.uuid4())
-    chain = [str(uuid.uuid4()) for _ in range(depth)]
-    users = [str(uuid.uuid4()) for _ in range(members)]
+    with kernel_schema(database_url, "bench_access") as schema:
+        community = str(uuid.uuid4())
+        chain = [str(uuid.uuid4()) for _ in range(depth)]
+        users = [str(uuid.uuid4()) for _ in range(members)]
+        _fill(database_url, schema, community, chain, users)
+        pool = ConnectionPool(database_url, schema, size=1)
+        tx = Transaction(pool, "bench")
+        try:
+            model = AccessReadModel(tx)
+            count, start = 0, time.perf_counter()
+            until = start + seconds
+            while time.perf_counter() < until:
+                for user in users[count % members : count % members + 100]:
+                    model.may({"user_id": user}, "post", chain[-1])
+                    count += 1
+            sql_rate = count / (time.perf_counter() - start)
+        finally:
+            tx.rollback()
+            tx.release()
+            pool.close()
+    community_access = rules.CommunityAccess(community, "live", rules.matrix_of(MATRIX) or {})
+    spaces = [
+        rules.SpaceAccess(s, community, chain[i - 1] if i else None, "public" if i == 0 else "members")
+        for i, s in enumerate(chain)
+    ]
+    standing = rules.Standing(signed_in=True, role="member")
+    rounds = 100_000
+    cpu = time.process_time()
+    for _ in range(rounds):
+        rules.space_permissions(community_access, spaces, standing)
+    pure_us = (time.process_time() - cpu) / rounds * 1e6
+    return {"per_second": sql_rate, "pure_us": pure_us, "members": members, "depth": depth}
+
+
+def _fill(database_url: str, schema: str, community: str, chain: list[str], users: list[str]) -> None:
+    """One live community, a chain of nested spaces (a public root, members below), the users as members."""
     conn = psycopg2.connect(database_url, options=f"-c search_path={schema}")
     with conn, conn.cursor() as cur:
         cur.execute("INSERT INTO access_communities VALUES (%s, 'live', %s, 1)", (community, json.dumps(MATRIX)))
         for index, space in enumerate(chain):
-            visibility = "public" if index == 0 else "members"
             cur.execute(
                 "INSERT INTO access_spaces VALUES (%s, %s, %s, %s, false, NULL, 1)",
-                (space, community, chain[index - 1] if index else None, visibility),
+                (space, community, chain[index - 1] if index else None, "public" if index == 0 else "members"),
             )
         psycopg2.extras.execute_values(
             cur,
@@ -51,38 +80,6 @@ def decisions(database_url: str, seconds: float, members: int = 10_000, depth: i
         )
         cur.execute("ANALYZE access_members")
     conn.close()
-    pool = ConnectionPool(database_url, schema, size=1)
-    tx = Transaction(pool, "bench")
-    try:
-        model = AccessReadModel(tx)
-        leaf = chain[-1]
-        count, start = 0, time.perf_counter()
-        until = start + seconds
-        while time.perf_counter() < until:
-            for user in users[count % members : count % members + 100]:
-                model.may({"user_id": user}, "post", leaf)
-                count += 1
-        sql_rate = count / (time.perf_counter() - start)
-        community_access = rules.CommunityAccess(community, "live", rules.matrix_of(MATRIX) or {})
-        spaces = [
-            rules.SpaceAccess(s, community, chain[i - 1] if i else None, "public" if i == 0 else "members")
-            for i, s in enumerate(chain)
-        ]
-        standing = rules.Standing(signed_in=True, role="member")
-        rounds = 100_000
-        cpu = time.process_time()
-        for _ in range(rounds):
-            rules.space_permissions(community_access, spaces, standing)
-        pure_us = (time.process_time() - cpu) / rounds * 1e6
-    finally:
-        tx.rollback()
-        tx.release()
-        pool.close()
-        conn = psycopg2.connect(database_url)
-        conn.autocommit = True
-        conn.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
-        conn.close()
-    return {"per_second": sql_rate, "pure_us": pure_us, "members": members, "depth": depth}
 
 
 def add_members(database_url: str, community_id: str, count: int) -> None:

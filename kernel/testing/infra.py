@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import socket
 import subprocess
 import urllib.request
+import uuid
 from base64 import b64encode
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg2
@@ -98,3 +102,21 @@ class VhostAdmin:
             subprocess.run([self.ctl, "delete_vhost", vhost], capture_output=True, timeout=60)
         else:
             self._api("DELETE", f"/api/vhosts/{quote(vhost, safe='')}")
+
+
+@contextmanager
+def kernel_schema(database_url: str, prefix: str = "scratch") -> Iterator[str]:
+    """A new schema holding only the kernel's tables (outbox, inbox, the access read model), dropped
+    afterwards: for tests and benchmarks of the kernel's own SQL. Yields the schema's name."""
+    from kernel.migrations import KERNEL_SQL, migrate_schema, read_dir
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    migrate_schema(database_url, schema, read_dir(KERNEL_SQL, "kernel:"), out=io.StringIO())
+    try:
+        yield schema
+    finally:
+        conn = psycopg2.connect(database_url)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        conn.close()

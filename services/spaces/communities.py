@@ -335,17 +335,7 @@ class CommunityEntrypoints(Workbench):
             if removed and set(removed) & set(override["matrix"]):
                 space_id = str(override["id"])
                 storage.update_space(space_id, {"matrix": domain.without_roles(override["matrix"], removed)}, at)
-                self.facts.record(
-                    ROLE_MATRIX_CHANGED,
-                    subject(community_id),
-                    {
-                        "community_id": community_id,
-                        "space_id": space_id,
-                        "changed_by": user_id,
-                        "community_access": None,
-                        "space_access": self.facts.space_access(space_id),
-                    },
-                )
+                self.record_space_override(community_id, space_id, user_id)
         return self._roles_view(matrix)
 
     # -- modules ------------------------------------------------------------------------------------

@@ -88,6 +88,20 @@ class Workbench:
             raise errors.NotFound(NO_COMMUNITY, code="community-not-found")
         return row
 
+    def record_space_override(self, community_id: str, space_id: str, user_id: str) -> None:
+        """``role_matrix.changed`` for a space's override (its matrix as stored now)."""
+        self.facts.record(
+            ROLE_MATRIX_CHANGED,
+            subject(community_id),
+            {
+                "community_id": community_id,
+                "space_id": space_id,
+                "changed_by": user_id,
+                "community_access": None,
+                "space_access": self.facts.space_access(space_id),
+            },
+        )
+
     def locked_community_of_space(self, space_id: Any) -> tuple[str, dict]:
         """The space's id and its community's row, locked; NotFound when there is no such space."""
         key = uuid_or_none(space_id)
@@ -329,17 +343,7 @@ class TreeEntrypoints(Workbench):
                 {"space_id": space_id, "matrix": override},
             )
             self.clear_sections(community_id, [change], user_id, at)
-            self.facts.record(
-                ROLE_MATRIX_CHANGED,
-                subject(community_id),
-                {
-                    "community_id": community_id,
-                    "space_id": space_id,
-                    "changed_by": user_id,
-                    "community_access": None,
-                    "space_access": self.facts.space_access(space_id),
-                },
-            )
+            self.record_space_override(community_id, space_id, user_id)
         return self._space_out(caller, space_id)
 
     @rpc

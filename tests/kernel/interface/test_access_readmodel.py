@@ -4,35 +4,28 @@ The events are built as the spaces service emits them (validated by the catalogu
 a fresh one with the kernel's migrations, as every service has.
 """
 
-import io
 import uuid
 
-import psycopg2
 import pytest
 
 from kernel.access.readmodel import AccessReadModel, may
 from kernel.auth import Actor
 from kernel.db import ConnectionPool, Transaction
 from kernel.events import catalog
-from kernel.migrations import KERNEL_SQL, migrate_schema, read_dir
+from kernel.testing.infra import kernel_schema
 
 MATRIX = {"manager": ["read", "post", "configure"], "member": ["read", "post", "comment"], "guest": ["read"]}
 
 
 @pytest.fixture
 def db(database_url):
-    schema = f"access_probe_{uuid.uuid4().hex[:8]}"
-    migrate_schema(database_url, schema, read_dir(KERNEL_SQL, "kernel:"), out=io.StringIO())
-    pool = ConnectionPool(database_url, schema, size=2)
-    tx = Transaction(pool, "test")
-    yield tx
-    tx.rollback()
-    tx.release()
-    pool.close()
-    conn = psycopg2.connect(database_url)
-    conn.autocommit = True
-    conn.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
-    conn.close()
+    with kernel_schema(database_url, "access_probe") as schema:
+        pool = ConnectionPool(database_url, schema, size=2)
+        tx = Transaction(pool, "test")
+        yield tx
+        tx.rollback()
+        tx.release()
+        pool.close()
 
 
 class Spaces:

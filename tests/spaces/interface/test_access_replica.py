@@ -34,7 +34,7 @@ def rows(database_url, schema, community_id):
         found = {}
         with conn.cursor() as cur:
             for table, where in TABLES.items():
-                cur.execute(f"SELECT * FROM {table} WHERE {where} ORDER BY 1, 2", {"c": community_id})  # noqa: S608
+                cur.execute(f"SELECT * FROM {table} WHERE {where} ORDER BY 1, 2", {"c": community_id})
                 found[table] = cur.fetchall()
         return found
     finally:
