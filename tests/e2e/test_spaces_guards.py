@@ -169,3 +169,42 @@ def test_a_malformed_body_is_a_400_even_for_the_owner(world):
         body = problem(call(url, method, path, owner, {"no_such_field": 1}), 400)
         assert "no_such_field" in str(body.get("errors")), (op.operation_id, body)
     assert snapshot(url, owner, practice_id, values["community_id"]) == before
+
+
+CHARTER_PARTS = (
+    "objectives",
+    "topics",
+    "rules",
+    "access_mode",
+    "membership",
+    "content_types",
+    "validation",
+    "default_knowledge_level",
+)
+JUNK = (None, 0, -1, 10**12, True, "", "x" * 5000, [], [None], {}, {"a": {"b": []}})
+
+
+def test_no_body_crashes_an_operation(world):
+    """Each declared field of each body, given values of every JSON type and odd sizes: always an
+    answer below 500 (most are 400s; what happens to be valid may succeed). Runs last: it may change
+    the world."""
+    url, owner, _, _, values = world
+    crashes = []
+    for op in spaces_operations():
+        if op.body is None:
+            continue
+        method, path, valid = cases(values)[op.operation_id]
+        schema = op.body if isinstance(op.body, type) else type(op.body)
+        for name, declared in schema._declared_fields.items():
+            field_name = declared.data_key or name
+            for junk in JUNK:
+                response = call(url, method, path, owner, {**(valid or {}), field_name: junk})
+                if response.status_code >= 500:
+                    crashes.append((op.operation_id, field_name, junk, response.status_code))
+        if "charter" in schema._declared_fields:  # and each part of the charter
+            for part in CHARTER_PARTS:
+                for junk in JUNK:
+                    response = call(url, method, path, owner, {**(valid or {}), "charter": {part: junk}})
+                    if response.status_code >= 500:
+                        crashes.append((op.operation_id, f"charter.{part}", junk, response.status_code))
+    assert crashes == []
