@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from kernel.testing.waiting import eventually
+from tests.support.accounts import PASSWORD
 from tests.support.spaces import (
     SECTIONS,
     call,
@@ -382,3 +384,29 @@ def test_requests_invitations_roles_and_bans(platform, url, creator):
     listed_kinds = ok(call(url, "GET", "/v1/communities", bob, params={"kind": "practice", "limit": 100}))["items"]
     assert cid not in {c["id"] for c in listed_kinds}
     assert all(c["kind"] == "practice" for c in listed_kinds)
+
+
+def test_an_erased_account_leaves_its_communities(platform, url, creator):
+    """identity's user.erased reaches spaces through the outbox and RabbitMQ: the member is gone from
+    the members list, and a community whose last owner they were gets its manager as owner."""
+    owner_id, owner = creator
+    community = new_community(url, owner, kind="interest")
+    cid = community["id"]
+    launch(url, owner, cid)
+    leaver_id, leaver = make_user(url, "community_creator", platform[1], name="Leaver")
+    heir_id, heir = make_user(url, name="Heir")
+    assert ok(call(url, "POST", f"/v1/communities/{cid}/join", leaver, {}))["status"] == "member"
+    theirs = new_community(url, leaver, kind="interest")
+    launch(url, leaver, theirs["id"])
+    assert ok(call(url, "POST", f"/v1/communities/{theirs['id']}/join", heir, {}))["status"] == "member"
+    ok(call(url, "PUT", f"/v1/communities/{theirs['id']}/members/{heir_id}", leaver, {"role": "manager"}))
+
+    assert call(url, "DELETE", "/v1/me", leaver, {"password": PASSWORD}).status_code == 204
+
+    def members(community_id, token):
+        items = ok(call(url, "GET", f"/v1/communities/{community_id}/members", token))["items"]
+        return {m["user_id"]: m["role"] for m in items}
+
+    eventually(lambda: leaver_id not in members(cid, owner), timeout=20, what="the erased member to leave")
+    assert members(cid, owner) == {owner_id: "owner"}
+    eventually(lambda: members(theirs["id"], heir) == {heir_id: "owner"}, timeout=20, what="a new owner")
