@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from gateway.charter import MODULE_NAME, SLUG, UuidText, matrix_field, text
+from gateway.charter import MODULE_NAME, ROLE_NAME, SLUG, UuidText, matrix_field, text
 from gateway.communities import NO_COMMUNITY, ChangesSchema, caller
 from gateway.pagination import PageQuery, page_from, page_of
 from gateway.routing import OPTIONAL, route
@@ -56,6 +56,12 @@ class SpaceChangesSchema(ChangesSchema):
     slug = fields.String(validate=SLUG)
     description = text(5000)
     visibility = visibility_field()
+    own_members = fields.Boolean(
+        metadata={
+            "description": "true: from this space down, members' roles are the ones given on its own list "
+            "(`PUT /v1/spaces/{id}/members/{user_id}`); community owners and managers keep theirs."
+        }
+    )
 
 
 class MoveSchema(Schema):
@@ -98,12 +104,27 @@ class SpaceSchema(ResponseSchema):
         metadata={"description": "The space's own matrix; null when it inherits."},
     )
     modules = fields.List(fields.String(), metadata={"description": "The modules enabled in the space."})
+    own_members = fields.Boolean(metadata={"description": "Whether the space keeps its own member list."})
     archived = fields.Boolean()
     my_permissions = fields.List(
         fields.String(metadata={"enum": list(PERMISSIONS)}), metadata={"description": "What the caller may do here."}
     )
     created_at = fields.String(metadata={"format": "date-time"})
     updated_at = fields.String(metadata={"format": "date-time"})
+
+
+class SpaceRoleSchema(Schema):
+    role = fields.String(
+        required=True, validate=ROLE_NAME, metadata={"description": "A role of the community, not `owner`."}
+    )
+
+
+class SpaceMemberSchema(ResponseSchema):
+    space_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    role = fields.String(required=True)
+    added_by = fields.String(allow_none=True)
+    added_at = fields.String(metadata={"format": "date-time"})
 
 
 class MyPermissionsSchema(ResponseSchema):
@@ -186,7 +207,8 @@ class SpaceRoutes:
         },
     )
     def update_space(self, request, space_id, body, actor):
-        """Needs `configure` in the space: its name, slug, description or visibility."""
+        """Needs `configure` in the space: its name, slug, description, visibility, or whether it keeps
+        its own members (`own_members`)."""
         return self.services.call("spaces", "update_space", actor.as_dict(), str(space_id), body)
 
     @route(
@@ -253,3 +275,65 @@ class SpaceRoutes:
         """Anyone who can see the space: the caller's role in its community and their permissions there
         (an anonymous visitor: no role, `read`)."""
         return self.services.call("spaces", "my_permissions", caller(actor), str(space_id))
+
+    # -- spaces that keep their own members ------------------------------------------------------------
+
+    @route(
+        "GET",
+        "/v1/spaces/{space_id:uuid}/members",
+        summary="List a space's own members",
+        tags=["spaces"],
+        query=PageQuery,
+        response=page_of(SpaceMemberSchema),
+        auth=True,
+        responses={403: "Only community members see who belongs to a space (`members-only`).", 404: NO_SPACE},
+    )
+    def list_space_members(self, request, space_id, query, actor):
+        """For community members who see the space: who is on its own list, with their role there,
+        earliest first. Empty for a space that shares the community's members."""
+        return page_from(
+            self.services.call(
+                "spaces", "list_space_members", actor.as_dict(), str(space_id), query["limit"], query["cursor"]
+            )
+        )
+
+    @route(
+        "PUT",
+        "/v1/spaces/{space_id:uuid}/members/{user_id:uuid}",
+        summary="Give a member a role in a space",
+        tags=["spaces"],
+        body=SpaceRoleSchema,
+        response=SpaceMemberSchema,
+        auth=True,
+        responses={
+            403: "The caller lacks `manage_members` in this space.",
+            404: NO_SPACE + " Or: the user is not a member of the community (`member-not-found`).",
+            409: "The space shares the community's members: set `own_members` first (`space-inherits-members`). "
+            "Or: " + ARCHIVED_SPACE,
+            422: "No such role in the community, or `owner` (`unknown-role`).",
+        },
+    )
+    def set_space_member(self, request, space_id, user_id, body, actor):
+        """Needs `manage_members` in the space, which must keep its own members. The member's role
+        there (and in the spaces below) becomes `role`; giving the same role again changes nothing."""
+        return self.services.call(
+            "spaces", "set_space_member", actor.as_dict(), str(space_id), str(user_id), body["role"]
+        )
+
+    @route(
+        "DELETE",
+        "/v1/spaces/{space_id:uuid}/members/{user_id:uuid}",
+        summary="End a member's role in a space",
+        tags=["spaces"],
+        status=204,
+        auth=True,
+        responses={
+            403: "The caller lacks `manage_members` in this space.",
+            404: NO_SPACE + " Or: the user has no role there (`space-member-not-found`).",
+            409: "The space shares the community's members (`space-inherits-members`). Or: " + ARCHIVED_SPACE,
+        },
+    )
+    def remove_space_member(self, request, space_id, user_id, actor):
+        """Needs `manage_members` in the space. The user keeps their community membership; in this
+        space they are then like any member not on its list."""
+        self.services.call("spaces", "remove_space_member", actor.as_dict(), str(space_id), str(user_id))

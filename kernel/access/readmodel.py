@@ -7,12 +7,13 @@ if not may(self.db, actor, "post", space_id):
     raise errors.NotFound(...)        # or PermissionDenied when the space is visible
 ```
 
-Every service's schema has the ``access_communities``, ``access_spaces`` and ``access_members``
-tables (``kernel/sql/0002_access.sql``). The spaces service writes them in the same transaction as
-its own tables, by passing each event it emits to ``project``; every other service keeps them from
-the same events by inheriting ``AccessProjection`` (an ``on_event`` handler: applied once, in order
-of revision). A decision is one SQL query (the space, its ancestors, the community and the user's
-row) and the pure rules of ``kernel.access.rules``: no RPC per check.
+Every service's schema has the ``access_communities``, ``access_spaces``, ``access_members`` and
+``access_space_members`` tables (``kernel/sql/0002_access.sql``, ``0003_access_space_members.sql``).
+The spaces service writes them in the same transaction as its own tables, by passing each event it
+emits to ``project``; every other service keeps them from the same events by inheriting
+``AccessProjection`` (an ``on_event`` handler: applied once, in order of revision). A decision is
+one SQL query (the space, its ancestors, the community and the user's rows) and the pure rules of
+``kernel.access.rules``: no RPC per check.
 
 ``actor`` is a ``kernel.auth.Actor``, its ``as_dict()`` form, or ``None`` for an anonymous visitor.
 """
@@ -35,18 +36,20 @@ from kernel.events.consumer import on_event
 # (``_prepared``) and executed by name. $1: the space, $2: the user (null for an anonymous visitor).
 _CHAIN = """
 WITH RECURSIVE chain AS (
-    SELECT space_id, community_id, parent_id, visibility, archived, matrix, 0 AS depth
+    SELECT space_id, community_id, parent_id, visibility, archived, matrix, own_members, 0 AS depth
       FROM access_spaces WHERE space_id = $1
     UNION ALL
-    SELECT s.space_id, s.community_id, s.parent_id, s.visibility, s.archived, s.matrix, chain.depth + 1
+    SELECT s.space_id, s.community_id, s.parent_id, s.visibility, s.archived, s.matrix, s.own_members,
+           chain.depth + 1
       FROM access_spaces s JOIN chain ON s.space_id = chain.parent_id
      WHERE chain.depth < 100
 )
 SELECT chain.space_id, chain.community_id, chain.parent_id, chain.visibility, chain.archived, chain.matrix,
-       c.state, c.matrix AS community_matrix, m.role, m.banned
+       chain.own_members, c.state, c.matrix AS community_matrix, m.role, m.banned, sm.role AS space_role
   FROM chain
   JOIN access_communities c ON c.community_id = chain.community_id
   LEFT JOIN access_members m ON m.community_id = chain.community_id AND m.user_id = $2
+  LEFT JOIN access_space_members sm ON sm.space_id = chain.space_id AND sm.user_id = $2 AND chain.own_members
  ORDER BY chain.depth DESC
 """
 _CHAIN_NAME = "ecommunity_access_chain"
@@ -107,7 +110,8 @@ class AccessReadModel:
         )
         standing = Standing(signed_in=user_id is not None, role=head["role"], banned=bool(head["banned"]))
         chain = [_space(row) for row in rows]
-        permissions = rules.space_permissions(community, chain, standing)
+        space_roles = {str(row["space_id"]): row["space_role"] for row in rows if row["space_role"] is not None}
+        permissions = rules.space_permissions(community, chain, standing, space_roles)
         if permissions is None:
             return None
         return chain[-1], standing, permissions
@@ -148,11 +152,24 @@ class AccessReadModel:
             return {}
         community, standing = found
         rows = self.db.fetchall(
-            "SELECT space_id, community_id, parent_id, visibility, archived, matrix"
+            "SELECT space_id, community_id, parent_id, visibility, archived, matrix, own_members"
             " FROM access_spaces WHERE community_id = %s",
             (community.id,),
         )
-        return rules.readable_spaces(community, [_space(row) for row in rows], standing)
+        return rules.readable_spaces(
+            community, [_space(row) for row in rows], standing, self._space_roles(actor, community.id, standing)
+        )
+
+    def _space_roles(self, actor, community_id: str, standing: Standing) -> dict[str, str]:
+        """The actor's roles in the community's spaces that keep their own members."""
+        if not standing.is_member:
+            return {}
+        rows = self.db.fetchall(
+            "SELECT space_id, role FROM access_space_members WHERE community_id = %s AND user_id = %s"
+            " AND role IS NOT NULL",
+            (community_id, _uuid(user_id_of(actor))),
+        )
+        return {str(row["space_id"]): row["role"] for row in rows}
 
     def visible_community(self, actor, community_id) -> tuple[CommunityAccess, Standing, dict] | None:
         """The community, the actor's standing and their readable spaces, if the community exists
@@ -208,6 +225,10 @@ class AccessReadModel:
             self._member(data, None, False, revision)
         elif event_type == catalog.MEMBER_BANNED:
             self._member(data, None, True, revision)
+        elif event_type == catalog.SPACE_MEMBER_ADDED:
+            self._space_member(data, data["role"], revision)
+        elif event_type == catalog.SPACE_MEMBER_REMOVED:
+            self._space_member(data, None, revision)
 
     def _community(self, snapshot: Mapping[str, Any], revision: int) -> None:
         self.db.execute(
@@ -220,10 +241,12 @@ class AccessReadModel:
     def _space(self, snapshot: Mapping[str, Any], revision: int) -> None:
         matrix = snapshot.get("matrix")
         self.db.execute(
-            "INSERT INTO access_spaces (space_id, community_id, parent_id, visibility, archived, matrix, revision)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            "INSERT INTO access_spaces"
+            " (space_id, community_id, parent_id, visibility, archived, matrix, own_members, revision)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (space_id) DO UPDATE SET parent_id = EXCLUDED.parent_id,"
             " visibility = EXCLUDED.visibility, archived = EXCLUDED.archived, matrix = EXCLUDED.matrix,"
+            " own_members = EXCLUDED.own_members,"
             " revision = EXCLUDED.revision WHERE access_spaces.revision < EXCLUDED.revision",
             (
                 snapshot["space_id"],
@@ -232,8 +255,17 @@ class AccessReadModel:
                 snapshot["visibility"],
                 bool(snapshot.get("archived")),
                 None if matrix is None else _json(matrix),
+                bool(snapshot.get("own_members")),
                 revision,
             ),
+        )
+
+    def _space_member(self, data: Mapping[str, Any], role: str | None, revision: int) -> None:
+        self.db.execute(
+            "INSERT INTO access_space_members (space_id, user_id, community_id, role, revision)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (space_id, user_id) DO UPDATE SET role = EXCLUDED.role,"
+            " revision = EXCLUDED.revision WHERE access_space_members.revision < EXCLUDED.revision",
+            (data["space_id"], data["user_id"], data["community_id"], role, revision),
         )
 
     def _member(self, data: Mapping[str, Any], role: str | None, banned: bool, revision: int) -> None:
@@ -265,6 +297,8 @@ ACCESS_EVENTS = (
     catalog.MEMBER_REMOVED,
     catalog.MEMBER_BANNED,
     catalog.MEMBER_UNBANNED,
+    catalog.SPACE_MEMBER_ADDED,
+    catalog.SPACE_MEMBER_REMOVED,
 )
 
 
@@ -292,4 +326,5 @@ def _space(row: Mapping[str, Any]) -> SpaceAccess:
         visibility=row["visibility"],
         archived=bool(row["archived"]),
         matrix=rules.matrix_of(row["matrix"]),
+        own_members=bool(row.get("own_members")),
     )

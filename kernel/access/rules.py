@@ -23,6 +23,9 @@ The rules, in order:
    permission (a community cannot lock its owner out). Whoever sees a space may ``read`` it.
 5. An archived space (or one under an archived space) and an archived community are read-only:
    only ``read`` and ``view_insights`` remain.
+6. Children inherit membership too, unless a space keeps its own members (``own_members``): from
+   that space down, a member's role is the one given to them there — none if they are not on its
+   list — while the community's owners and managers keep theirs. Only community members count.
 """
 
 from __future__ import annotations
@@ -97,6 +100,11 @@ class SpaceAccess:
     visibility: str
     archived: bool = False
     matrix: Matrix | None = None  #: ``None``: the space inherits its parent's (or the community's) matrix
+    own_members: bool = False  #: the space (and its sub-tree) has a member list of its own
+
+
+#: community roles that keep their role in spaces with their own members
+KEEP_ROLE_EVERYWHERE = frozenset({"owner", "manager"})
 
 
 def role_permissions(matrix: Matrix, role: str | None) -> frozenset[str]:
@@ -130,18 +138,24 @@ def community_permissions(community: CommunityAccess, standing: Standing) -> fro
 
 
 def space_permissions(
-    community: CommunityAccess, chain: Sequence[SpaceAccess], standing: Standing
+    community: CommunityAccess,
+    chain: Sequence[SpaceAccess],
+    standing: Standing,
+    space_roles: Mapping[str, str] | None = None,
 ) -> frozenset[str] | None:
     """What the user may do in the last space of ``chain`` (root first), or ``None`` if it does not
-    exist for them."""
+    exist for them. ``space_roles``: the user's roles in spaces that keep their own members."""
     if not chain:
         return None
-    role = standing.role if standing.is_member else None
-    if role is None and community.state not in OPEN_STATES:
+    community_role = standing.role if standing.is_member else None
+    if community_role is None and community.state not in OPEN_STATES:
         return None
+    role = community_role
     matrix: Matrix = community.matrix
     override: Matrix | None = None
     for space in chain:
+        if space.own_members and community_role not in KEEP_ROLE_EVERYWHERE:
+            role = None if community_role is None else (space_roles or {}).get(space.id)
         if space.matrix is not None:
             matrix = override = space.matrix
         if not _sees(space.visibility, role, standing, matrix, override):
@@ -167,7 +181,10 @@ def _sees(visibility: str, role: str | None, standing: Standing, matrix: Matrix,
 
 
 def readable_spaces(
-    community: CommunityAccess, spaces: Iterable[SpaceAccess], standing: Standing
+    community: CommunityAccess,
+    spaces: Iterable[SpaceAccess],
+    standing: Standing,
+    space_roles: Mapping[str, str] | None = None,
 ) -> dict[str, frozenset[str]]:
     """Each space of the community the user may see, with what they may do there.
 
@@ -180,7 +197,7 @@ def readable_spaces(
         chain = chain_of(space.id, by_id)
         if chain is None:
             continue
-        permissions = space_permissions(community, chain, standing)
+        permissions = space_permissions(community, chain, standing, space_roles)
         if permissions is not None:
             found[space.id] = permissions
     return found

@@ -345,10 +345,10 @@ def space_override(visibility: str, matrix: Mapping[str, Any] | None, community:
 
 
 def space_changes(current: Mapping[str, Any], changes: Mapping[str, Any]) -> list[str]:
-    """The fields of a space (name, slug, description, visibility) ``changes`` really changes."""
+    """The fields of a space (name, slug, description, visibility, own_members) ``changes`` really changes."""
     return [
         name
-        for name in ("name", "slug", "description", "visibility")
+        for name in ("name", "slug", "description", "visibility", "own_members")
         if name in changes and changes[name] != current[name]
     ]
 

@@ -49,7 +49,8 @@ class Facts:
     def space_access(self, space_id: str) -> dict:
         """The access snapshot of a space, as its events carry it."""
         row = self.db.fetchone(
-            "SELECT id, community_id, parent_id, visibility, archived_at, matrix FROM spaces WHERE id = %s",
+            "SELECT id, community_id, parent_id, visibility, archived_at, matrix, own_members"
+            " FROM spaces WHERE id = %s",
             (space_id,),
         )
         if row is None:
@@ -61,4 +62,5 @@ class Facts:
             "visibility": row["visibility"],
             "archived": row["archived_at"] is not None,
             "matrix": row["matrix"],
+            "own_members": row["own_members"],
         }

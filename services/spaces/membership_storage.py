@@ -21,7 +21,7 @@ from typing import Any
 from psycopg2.extras import Json
 
 from kernel.db import Transaction
-from kernel.events.catalog import JOIN_REQUEST_APPROVED, JOIN_REQUEST_REJECTED, MEMBER_JOINED
+from kernel.events.catalog import JOIN_REQUEST_APPROVED, JOIN_REQUEST_REJECTED, MEMBER_JOINED, SPACE_MEMBER_REMOVED
 from services.spaces.facts import Facts
 
 MEMBER_COLUMNS = "community_id, user_id, role, via, joined_at"
@@ -124,6 +124,17 @@ class MembershipStorage:
         )
 
     def delete_member(self, community_id: str, user_id: str) -> dict | None:
+        """End a membership, and with it the user's roles in the community's spaces
+        (``space_member.removed``, ``removed_by`` null, for each)."""
+        spaces = self.tx.fetchall(
+            "DELETE FROM space_members sm USING spaces s WHERE sm.space_id = s.id AND s.community_id = %s"
+            " AND sm.user_id = %s RETURNING sm.space_id",
+            (community_id, user_id),
+        )
+        for row in spaces:
+            self.record(
+                SPACE_MEMBER_REMOVED, community_id, space_id=str(row["space_id"]), user_id=user_id, removed_by=None
+            )
         return self.tx.fetchone(
             f"DELETE FROM members WHERE community_id = %s AND user_id = %s RETURNING {MEMBER_COLUMNS}",
             (community_id, user_id),

@@ -206,6 +206,7 @@ class SpaceChanges(_Strict):
     slug = Slug()
     description = _text(5000)
     visibility = fields.String(validate=validate.OneOf(VISIBILITIES))
+    own_members = fields.Boolean(truthy={True}, falsy={False})
 
 
 class SpacePermissions(_Strict):
@@ -307,6 +308,7 @@ class SpaceOut(Schema):
     visibility = fields.String()
     inherits_permissions = fields.Boolean()
     matrix = fields.Raw(allow_none=True)
+    own_members = fields.Boolean()
     archived = fields.Boolean()
     modules = fields.List(fields.String())
     created_at = fields.AwareDateTime()

@@ -25,12 +25,13 @@ COMMUNITY_COLUMNS = (
     " created_at, updated_at, state_changed_at"
 )
 SPACE_COLUMNS = (
-    "id, community_id, parent_id, name, slug, description, visibility, matrix, modules, archived_at,"
+    "id, community_id, parent_id, name, slug, description, visibility, matrix, modules, own_members, archived_at,"
     " created_by, created_at, updated_at"
 )
+SPACE_MEMBER_COLUMNS = "space_id, user_id, role, added_by, added_at"
 #: community fields ``update_community`` writes (JSON ones are wrapped)
 UPDATABLE = ("name", "slug", "description", "languages", "charter", "matrix", "modules")
-SPACE_UPDATABLE = ("name", "slug", "description", "visibility", "matrix", "modules", "parent_id")
+SPACE_UPDATABLE = ("name", "slug", "description", "visibility", "own_members", "matrix", "modules", "parent_id")
 JSON_FIELDS = ("charter", "matrix")
 
 
@@ -198,14 +199,56 @@ class SpacesStorage:
         )
 
     def role_holders(self, community_id: str) -> dict[str, int]:
+        """How many hold each role, in the community or in one of its spaces."""
         rows = self.tx.fetchall(
-            "SELECT role, count(*) AS n FROM members WHERE community_id = %s GROUP BY role", (community_id,)
+            "SELECT role, count(*) AS n FROM (SELECT role FROM members WHERE community_id = %(c)s UNION ALL"
+            " SELECT sm.role FROM space_members sm JOIN spaces s ON s.id = sm.space_id WHERE s.community_id = %(c)s)"
+            " AS held GROUP BY role",
+            {"c": community_id},
         )
         return {row["role"]: int(row["n"]) for row in rows}
 
     def member_count(self, community_id: str) -> int:
         row = self.tx.fetchone("SELECT count(*) AS n FROM members WHERE community_id = %s", (community_id,))
         return int(row["n"]) if row else 0
+
+    def is_member(self, community_id: str, user_id: str) -> bool:
+        row = self.tx.fetchone(
+            "SELECT 1 AS found FROM members WHERE community_id = %s AND user_id = %s", (community_id, user_id)
+        )
+        return row is not None
+
+    # -- members of spaces that keep their own -----------------------------------------------------
+
+    def space_member(self, space_id: str, user_id: str) -> dict | None:
+        return self.tx.fetchone(
+            f"SELECT {SPACE_MEMBER_COLUMNS} FROM space_members WHERE space_id = %s AND user_id = %s",
+            (space_id, user_id),
+        )
+
+    def put_space_member(self, space_id: str, user_id: str, role: str, by: str, at: datetime) -> dict:
+        row = self.tx.fetchone(
+            "INSERT INTO space_members (space_id, user_id, role, added_by, added_at) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (space_id, user_id) DO UPDATE SET role = EXCLUDED.role"
+            f" RETURNING {SPACE_MEMBER_COLUMNS}",
+            (space_id, user_id, role, by, at),
+        )
+        assert row is not None
+        return row
+
+    def delete_space_member(self, space_id: str, user_id: str) -> bool:
+        return bool(
+            self.tx.execute("DELETE FROM space_members WHERE space_id = %s AND user_id = %s", (space_id, user_id))
+        )
+
+    def space_members_page(self, space_id: str, limit: int, after: Sequence[Any] | None) -> list[dict]:
+        """``limit + 1`` members of the space after ``(added_at, user_id)`` (``space_members_listing``)."""
+        keyset = " AND (added_at, user_id) > (%s::timestamptz, %s::uuid)" if after else ""
+        return self.tx.fetchall(
+            f"SELECT {SPACE_MEMBER_COLUMNS} FROM space_members WHERE space_id = %s{keyset}"
+            " ORDER BY added_at, user_id LIMIT %s",
+            (space_id, *(after or ()), limit + 1),
+        )
 
     # -- spaces ----------------------------------------------------------------------------------
 

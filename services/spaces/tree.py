@@ -233,8 +233,9 @@ class TreeEntrypoints(Workbench):
 
     @rpc
     def update_space(self, actor, space_id, changes):
-        """``configure`` in the space: name, slug, description, visibility. A space made secured
-        without a matrix of its own gets the owner's and managers' rows."""
+        """``configure`` in the space: name, slug, description, visibility, own_members (the space
+        keeps its own member list: ``space_members``). A space made secured without a matrix of its
+        own gets the owner's and managers' rows."""
         caller, user_id = self.signed_in(actor)
         space_id, row = self.locked_community_of_space(space_id)
         self._changeable(caller, space_id, row)

@@ -410,3 +410,48 @@ def test_an_erased_account_leaves_its_communities(platform, url, creator):
     eventually(lambda: leaver_id not in members(cid, owner), timeout=20, what="the erased member to leave")
     assert members(cid, owner) == {owner_id: "owner"}
     eventually(lambda: members(theirs["id"], heir) == {heir_id: "owner"}, timeout=20, what="a new owner")
+
+
+def test_a_project_s_work_package_keeps_its_own_members(url, creator):
+    """A project community gets one sub-space per work package; one of them keeps its own members:
+    its lead manages it, a contributor who is not on its list does not see it."""
+    _, owner = creator
+    project = new_community(url, owner, kind="project", work_packages=["WP1 Design", "WP2 Pilot"])
+    cid = project["id"]
+    spaces = spaces_of(url, cid, owner)
+    wp1 = next(s for s in spaces if s["name"] == "WP1 Design")
+    wp2 = next(s for s in spaces if s["name"] == "WP2 Pilot")
+    assert wp1["parent_id"] == wp2["parent_id"] is not None  # both under the project's root space
+    launch(url, owner, cid)
+    people = {}
+    for name in ("lead", "contributor"):
+        user_id, token = make_user(url, name=name)
+        invitation = wait_known(
+            lambda uid=user_id: call(
+                url, "POST", f"/v1/communities/{cid}/invitations", owner, {"role": "contributor", "user_id": uid}
+            )
+        )
+        ok(call(url, "POST", f"/v1/invitations/{ok(invitation, 201)['token']}/accept", token))
+        people[name] = (user_id, token)
+    for name, (_, token) in people.items():  # both see both work packages: they inherit membership
+        assert my_permissions(url, wp1["id"], token) == {"read", "post", "comment", "co_edit"}, name
+
+    changed = ok(call(url, "PATCH", f"/v1/spaces/{wp1['id']}", owner, {"own_members": True}))
+    assert changed["own_members"] is True
+    lead_id, lead = people["lead"]
+    contributor_id, contributor = people["contributor"]
+    added = ok(call(url, "PUT", f"/v1/spaces/{wp1['id']}/members/{lead_id}", owner, {"role": "lead"}))
+    assert added["role"] == "lead"
+    assert "manage_members" in my_permissions(url, wp1["id"], lead)
+    problem(call(url, "GET", f"/v1/spaces/{wp1['id']}", contributor), 404)  # not on WP1's list
+    assert wp1["id"] not in {s["id"] for s in spaces_of(url, cid, contributor)}
+    assert my_permissions(url, wp2["id"], contributor) == {"read", "post", "comment", "co_edit"}  # WP2 inherits
+
+    # the lead manages WP1's list: the contributor joins it as a reviewer
+    ok(call(url, "PUT", f"/v1/spaces/{wp1['id']}/members/{contributor_id}", lead, {"role": "reviewer"}))
+    assert my_permissions(url, wp1["id"], contributor) == {"read", "comment", "validate"}
+    listed = ok(call(url, "GET", f"/v1/spaces/{wp1['id']}/members", contributor))["items"]
+    assert {m["user_id"]: m["role"] for m in listed} == {lead_id: "lead", contributor_id: "reviewer"}
+    assert call(url, "DELETE", f"/v1/spaces/{wp1['id']}/members/{contributor_id}", lead).status_code == 204
+    problem(call(url, "GET", f"/v1/spaces/{wp1['id']}/permissions/me", contributor), 404)
+    problem(call(url, "PUT", f"/v1/spaces/{wp2['id']}/members/{lead_id}", owner, {"role": "lead"}), 409)

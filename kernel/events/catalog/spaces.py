@@ -46,6 +46,9 @@ class SpaceAccessSchema(Schema):
     visibility = fields.String(required=True, validate=validate.OneOf(VISIBILITIES))
     archived = fields.Boolean(required=True)
     matrix = _matrix(required=True, allow_none=True)
+    own_members = fields.Boolean(
+        load_default=False, metadata={"description": "The space keeps its own member list (roles given there)."}
+    )
 
 
 def _revision() -> fields.Integer:
@@ -181,6 +184,28 @@ class RoleMatrixChangedSchema(Schema):
     revision = _revision()
 
 
+class SpaceMemberAddedSchema(Schema):
+    """A member was given a role in a space that keeps its own members (again: the role changed)."""
+
+    space_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    role = fields.String(required=True)
+    previous_role = fields.String(required=True, allow_none=True)
+    changed_by = fields.String(required=True)
+    revision = _revision()
+
+
+class SpaceMemberRemovedSchema(Schema):
+    """A member's role in a space ended (``removed_by`` null: they left the community)."""
+
+    space_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    removed_by = fields.String(required=True, allow_none=True)
+    revision = _revision()
+
+
 class JoinRequestSubmittedSchema(Schema):
     request_id = fields.String(required=True)
     community_id = fields.String(required=True)
@@ -277,6 +302,16 @@ ROLE_MATRIX_CHANGED = define(
     RoleMatrixChangedSchema,
     "A community's permission matrix, or a space's override of it, changed.",
 ).name
+SPACE_MEMBER_ADDED = define(
+    "ecommunity.spaces.space_member.added.v1",
+    SpaceMemberAddedSchema,
+    "A member got (or changed) a role in a space that keeps its own members.",
+).name
+SPACE_MEMBER_REMOVED = define(
+    "ecommunity.spaces.space_member.removed.v1",
+    SpaceMemberRemovedSchema,
+    "A member's role in a space that keeps its own members ended.",
+).name
 JOIN_REQUEST_SUBMITTED = define(
     "ecommunity.spaces.join_request.submitted.v1",
     JoinRequestSubmittedSchema,
@@ -327,6 +362,8 @@ __all__ = [
     "ROLE_MATRIX_CHANGED",
     "SPACE_ARCHIVED",
     "SPACE_CREATED",
+    "SPACE_MEMBER_ADDED",
+    "SPACE_MEMBER_REMOVED",
     "SPACE_MOVED",
     "SPACE_UPDATED",
     "CommunityAccessSchema",

@@ -177,3 +177,51 @@ def test_a_space_whose_ancestor_is_not_known_yet_does_not_exist(db):
     spaces.community()
     child = spaces.space(parent_id=str(uuid.uuid4()), visibility="public")
     assert AccessReadModel(db).space_permissions(None, child) is None
+
+
+def test_a_space_with_its_own_members(db):
+    spaces = Spaces(db)
+    spaces.community()
+    wp = str(uuid.uuid4())
+    spaces.apply(
+        catalog.SPACE_CREATED,
+        space_id=wp,
+        community_id=spaces.community_id,
+        name="WP1",
+        created_by="x",
+        access={
+            "space_id": wp,
+            "community_id": spaces.community_id,
+            "parent_id": None,
+            "visibility": "members",
+            "archived": False,
+            "matrix": None,
+            "own_members": True,
+        },
+    )
+    task = spaces.space(parent_id=wp)
+    alice, bob = user(), user()
+    spaces.join(alice.user_id)
+    spaces.join(bob.user_id)
+    spaces.apply(
+        catalog.SPACE_MEMBER_ADDED,
+        space_id=wp,
+        community_id=spaces.community_id,
+        user_id=alice.user_id,
+        role="manager",
+        previous_role=None,
+        changed_by="x",
+    )
+    model = AccessReadModel(db)
+    assert may(db, alice, "configure", task)  # her role in WP1 (and below) is manager
+    assert model.space_permissions(bob, wp) is None  # not on WP1's list
+    assert model.readable_spaces(alice, spaces.community_id).keys() == {wp, task}
+    assert model.readable_spaces(bob, spaces.community_id) == {}
+    spaces.apply(
+        catalog.SPACE_MEMBER_REMOVED,
+        space_id=wp,
+        community_id=spaces.community_id,
+        user_id=alice.user_id,
+        removed_by="x",
+    )
+    assert model.space_permissions(alice, wp) is None

@@ -124,3 +124,25 @@ def test_a_looping_chain_shows_nothing():
 
 def test_matrix_json_is_canonical():
     assert rules.matrix_json({"b": {"post", "read"}, "a": []}) == {"a": [], "b": ["read", "post"]}
+
+
+def test_a_space_with_its_own_members_gives_roles_only_to_those_on_its_list():
+    wp = SpaceAccess("wp", "c", None, "members", own_members=True)
+    task = space("task", parent="wp")
+    listed = {"wp": "moderator"}
+    # on the list: that role there, and below
+    assert rules.space_permissions(LIVE, [wp, task], member("member"), listed) == MATRIX["moderator"]
+    # a community member not on the list does not see a members space of it
+    assert rules.space_permissions(LIVE, [wp], member("member"), {}) is None
+    # owners and managers keep their role everywhere
+    assert rules.space_permissions(LIVE, [wp], member("manager"), {}) == MATRIX["manager"]
+    assert rules.space_permissions(LIVE, [wp], member("owner"), {}) == rules.ALL_PERMISSIONS
+    # a listed user who is no longer a community member (or is banned) has nothing
+    assert rules.space_permissions(LIVE, [wp], Standing(True, None), listed) is None
+    assert rules.space_permissions(LIVE, [wp], Standing(True, "member", banned=True), listed) is None
+
+
+def test_a_public_space_with_its_own_members_still_shows_itself_to_everyone():
+    wp = SpaceAccess("wp", "c", None, "public", own_members=True)
+    assert rules.space_permissions(LIVE, [wp], member("member"), {}) == {"read"}
+    assert rules.space_permissions(LIVE, [wp], member("member"), {"wp": "member"}) == MATRIX["member"]

@@ -17,6 +17,7 @@ TABLES = {
     "access_communities": "community_id = %(c)s",
     "access_spaces": "community_id = %(c)s",
     "access_members": "community_id = %(c)s",
+    "access_space_members": "community_id = %(c)s",
 }
 
 
@@ -55,9 +56,12 @@ def test_publishing_reaches_the_same_facts_and_the_same_decisions(spaces, publis
     spaces.set_member_role(owner, cid, alice["user_id"], "moderator")
     spaces.ban(owner, cid, carol["user_id"], "spam")
     spaces.move_space(owner, child["id"], None)  # the child becomes a root: members may see it now
+    spaces.update_space(owner, child["id"], {"own_members": True})  # ... those on its own list
+    spaces.set_space_member(owner, child["id"], bob["user_id"], "moderator")
 
     expected = rows(database_url, "spaces", cid)
     assert len(expected["access_members"]) == 4  # owner, alice, bob, carol (banned)
+    assert len(expected["access_space_members"]) == 1
     eventually(lambda: rows(database_url, "publishing", cid) == expected, timeout=20)
 
     pool = ConnectionPool(database_url, "publishing", size=1)

@@ -59,6 +59,7 @@ def test_a_child_space_inherits(spaces, owner, community, db):
         "visibility": "members",
         "archived": False,
         "matrix": None,
+        "own_members": False,
     }
     assert read_model(db, child["id"]) == (root, "members", False, None, created["revision"])
 
