@@ -130,6 +130,13 @@ class CharterInputSchema(Schema):
         ContentValidationInputSchema, metadata={"description": "How publications are validated."}
     )
     default_knowledge_level = fields.String(validate=validate.OneOf(KNOWLEDGE_LEVELS))
+    organizations = fields.List(
+        UuidText(),
+        validate=validate.Length(max=50),
+        metadata={
+            "description": "The community's organizations: their employees and partners read `extended` content."
+        },
+    )
 
 
 # -- the charter, out ----------------------------------------------------------------------------------
@@ -183,3 +190,4 @@ class CharterSchema(ResponseSchema):
     content_types = fields.List(fields.String())
     validation = fields.Nested(ContentValidationSchema)
     default_knowledge_level = fields.String(metadata={"enum": list(KNOWLEDGE_LEVELS)})
+    organizations = fields.List(fields.String(), metadata={"description": "The community's organizations (ids)."})

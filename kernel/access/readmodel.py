@@ -185,6 +185,34 @@ class AccessReadModel:
             return None
         return community, standing, readable
 
+    def community_settings(self, community_id) -> dict | None:
+        """The settings other services apply to the community's content (``CommunitySettingsSchema``),
+        or ``None`` for a community the read model does not know."""
+        key = _uuid(community_id)
+        row = (
+            None
+            if key is None
+            else self.db.fetchone("SELECT settings FROM access_communities WHERE community_id = %s", (key,))
+        )
+        return None if row is None else dict(row["settings"])
+
+    def space_modules(self, space_id) -> list[str] | None:
+        """The modules enabled in the space (its own list, else its community's); ``None`` for an
+        unknown space."""
+        key = _uuid(space_id)
+        row = (
+            None
+            if key is None
+            else self.db.fetchone(
+                "SELECT s.modules, c.settings -> 'modules' AS community_modules FROM access_spaces s"
+                " JOIN access_communities c ON c.community_id = s.community_id WHERE s.space_id = %s",
+                (key,),
+            )
+        )
+        if row is None:
+            return None
+        return list(row["modules"] if row["modules"] is not None else row["community_modules"] or [])
+
     def member_communities(self, actor) -> list[str]:
         """The communities where the actor has a role (not banned)."""
         user_id = _uuid(user_id_of(actor))
@@ -207,14 +235,14 @@ class AccessReadModel:
         if event_type not in ACCESS_EVENTS:
             return
         revision = int(data["revision"])
-        if event_type in (catalog.COMMUNITY_CREATED, catalog.COMMUNITY_STATE_CHANGED):
+        if event_type in (catalog.COMMUNITY_CREATED, catalog.COMMUNITY_STATE_CHANGED, catalog.COMMUNITY_UPDATED):
             self._community(data["access"], revision)
         elif event_type in (catalog.SPACE_CREATED, catalog.SPACE_UPDATED, catalog.SPACE_MOVED):
             self._space(data["access"], revision)
         elif event_type == catalog.SPACE_ARCHIVED:
             for snapshot in data["access"]:
                 self._space(snapshot, revision)
-        elif event_type == catalog.ROLE_MATRIX_CHANGED:
+        elif event_type in (catalog.ROLE_MATRIX_CHANGED, catalog.MODULE_ENABLED, catalog.MODULE_DISABLED):
             if data.get("community_access"):
                 self._community(data["community_access"], revision)
             if data.get("space_access"):
@@ -232,21 +260,29 @@ class AccessReadModel:
 
     def _community(self, snapshot: Mapping[str, Any], revision: int) -> None:
         self.db.execute(
-            "INSERT INTO access_communities (community_id, state, matrix, revision) VALUES (%s, %s, %s, %s)"
+            "INSERT INTO access_communities (community_id, state, matrix, settings, revision)"
+            " VALUES (%s, %s, %s, %s, %s)"
             " ON CONFLICT (community_id) DO UPDATE SET state = EXCLUDED.state, matrix = EXCLUDED.matrix,"
+            " settings = EXCLUDED.settings,"
             " revision = EXCLUDED.revision WHERE access_communities.revision < EXCLUDED.revision",
-            (snapshot["community_id"], snapshot["state"], _json(snapshot["matrix"]), revision),
+            (
+                snapshot["community_id"],
+                snapshot["state"],
+                _json(snapshot["matrix"]),
+                _json(snapshot.get("settings") or {}),
+                revision,
+            ),
         )
 
     def _space(self, snapshot: Mapping[str, Any], revision: int) -> None:
         matrix = snapshot.get("matrix")
         self.db.execute(
             "INSERT INTO access_spaces"
-            " (space_id, community_id, parent_id, visibility, archived, matrix, own_members, revision)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " (space_id, community_id, parent_id, visibility, archived, matrix, own_members, modules, revision)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (space_id) DO UPDATE SET parent_id = EXCLUDED.parent_id,"
             " visibility = EXCLUDED.visibility, archived = EXCLUDED.archived, matrix = EXCLUDED.matrix,"
-            " own_members = EXCLUDED.own_members,"
+            " own_members = EXCLUDED.own_members, modules = EXCLUDED.modules,"
             " revision = EXCLUDED.revision WHERE access_spaces.revision < EXCLUDED.revision",
             (
                 snapshot["space_id"],
@@ -256,6 +292,7 @@ class AccessReadModel:
                 bool(snapshot.get("archived")),
                 None if matrix is None else _json(matrix),
                 bool(snapshot.get("own_members")),
+                snapshot.get("modules"),
                 revision,
             ),
         )
@@ -299,6 +336,9 @@ ACCESS_EVENTS = (
     catalog.MEMBER_UNBANNED,
     catalog.SPACE_MEMBER_ADDED,
     catalog.SPACE_MEMBER_REMOVED,
+    catalog.COMMUNITY_UPDATED,
+    catalog.MODULE_ENABLED,
+    catalog.MODULE_DISABLED,
 )
 
 

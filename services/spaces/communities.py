@@ -195,7 +195,12 @@ class CommunityEntrypoints(Workbench):
         self.facts.record(
             COMMUNITY_UPDATED,
             subject(community_id),
-            {"community_id": community_id, "changed": [change.setting for change in changed], "changed_by": user_id},
+            {
+                "community_id": community_id,
+                "changed": [change.setting for change in changed],
+                "changed_by": user_id,
+                "access": self.facts.community_access(community_id),
+            },
         )
         return self.community_view(caller, row)
 
@@ -411,7 +416,14 @@ class CommunityEntrypoints(Workbench):
                 self.facts.record(
                     event_type,
                     subject(community_id),
-                    {"community_id": community_id, "space_id": space_id, "module": name, "changed_by": user_id},
+                    {
+                        "community_id": community_id,
+                        "space_id": space_id,
+                        "module": name,
+                        "changed_by": user_id,
+                        "community_access": None if space_id else self.facts.community_access(community_id),
+                        "space_access": self.facts.space_access(space_id) if space_id else None,
+                    },
                 )
 
     @staticmethod

@@ -26,7 +26,7 @@ SECTION_SETTINGS: dict[str, tuple[str, ...]] = {
     "objectives": ("charter.objectives",),
     "topics": ("charter.topics",),
     "rules": ("charter.rules",),
-    "access": ("charter.access_mode", "charter.membership"),
+    "access": ("charter.access_mode", "charter.membership", "charter.organizations"),
     "content": ("charter.content_types", "charter.validation", "charter.default_knowledge_level"),
     "roles": ("matrix",),
     "modules": ("modules",),

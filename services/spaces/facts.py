@@ -41,15 +41,30 @@ class Facts:
 
     def community_access(self, community_id: str) -> dict:
         """The access snapshot of a community, as its events carry it."""
-        row = self.db.fetchone("SELECT id, state, matrix FROM communities WHERE id = %s", (community_id,))
+        row = self.db.fetchone(
+            "SELECT id, state, matrix, charter, modules, languages FROM communities WHERE id = %s", (community_id,)
+        )
         if row is None:
             raise LookupError(f"no community {community_id}")
-        return {"community_id": str(row["id"]), "state": row["state"], "matrix": row["matrix"]}
+        charter = row["charter"]
+        return {
+            "community_id": str(row["id"]),
+            "state": row["state"],
+            "matrix": row["matrix"],
+            "settings": {
+                "languages": list(row["languages"]),
+                "modules": list(row["modules"]),
+                "content_types": list(charter.get("content_types", [])),
+                "validation": charter.get("validation"),
+                "default_knowledge_level": charter.get("default_knowledge_level", "public"),
+                "organizations": list(charter.get("organizations", [])),
+            },
+        }
 
     def space_access(self, space_id: str) -> dict:
         """The access snapshot of a space, as its events carry it."""
         row = self.db.fetchone(
-            "SELECT id, community_id, parent_id, visibility, archived_at, matrix, own_members"
+            "SELECT id, community_id, parent_id, visibility, archived_at, matrix, own_members, modules"
             " FROM spaces WHERE id = %s",
             (space_id,),
         )
@@ -63,4 +78,5 @@ class Facts:
             "archived": row["archived_at"] is not None,
             "matrix": row["matrix"],
             "own_members": row["own_members"],
+            "modules": None if row["modules"] is None else list(row["modules"]),
         }

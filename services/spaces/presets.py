@@ -75,6 +75,7 @@ def _charter(access_mode, membership, content_types, validation, knowledge_level
         "content_types": content_types,
         "validation": validation,
         "default_knowledge_level": knowledge_level,
+        "organizations": [],
     }
 
 

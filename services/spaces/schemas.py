@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from kernel.access.rules import PERMISSIONS, STATES, VISIBILITIES
 from kernel.events.catalog.spaces import ACCESS_MODES, KINDS, POLICIES
@@ -107,6 +107,13 @@ class Charter(_Strict):
     )
     validation = fields.Nested(Validation)
     default_knowledge_level = fields.String(validate=validate.OneOf(KNOWLEDGE_LEVELS))
+    organizations = fields.List(fields.UUID(), validate=validate.Length(max=50))
+
+    @post_load
+    def _organizations_as_text(self, data: dict, **kwargs: Any) -> dict:
+        if "organizations" in data:
+            data["organizations"] = sorted({str(organization) for organization in data["organizations"]})
+        return data
 
 
 # -- community inputs ---------------------------------------------------------------------------

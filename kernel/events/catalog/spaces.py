@@ -29,12 +29,31 @@ def _matrix(**kwargs) -> fields.Dict:
     )
 
 
+class CommunitySettingsSchema(Schema):
+    """The settings other services apply to a community's content (its charter's, as they are now)."""
+
+    languages = fields.List(fields.String(), load_default=list)
+    modules = fields.List(fields.String(), load_default=list, metadata={"description": "Enabled community-wide."})
+    content_types = fields.List(fields.String(), load_default=list)
+    validation = fields.Dict(
+        load_default=None, allow_none=True, metadata={"description": "{mode, steps: [{name, role}]}"}
+    )
+    default_knowledge_level = fields.String(
+        load_default="public", validate=validate.OneOf(("confidential", "extended", "public"))
+    )
+    organizations = fields.List(
+        fields.String(), load_default=list, metadata={"description": "Their employees and partners read extended."}
+    )
+
+
 class CommunityAccessSchema(Schema):
-    """What a read model keeps of a community: its state and its permission matrix (role -> permissions)."""
+    """What a read model keeps of a community: its state, its permission matrix (role -> permissions)
+    and the settings other services apply to its content."""
 
     community_id = fields.String(required=True)
     state = fields.String(required=True, validate=validate.OneOf(STATES))
     matrix = _matrix(required=True)
+    settings = fields.Nested(CommunitySettingsSchema, load_default=lambda: CommunitySettingsSchema().load({}))
 
 
 class SpaceAccessSchema(Schema):
@@ -48,6 +67,12 @@ class SpaceAccessSchema(Schema):
     matrix = _matrix(required=True, allow_none=True)
     own_members = fields.Boolean(
         load_default=False, metadata={"description": "The space keeps its own member list (roles given there)."}
+    )
+    modules = fields.List(
+        fields.String(),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Modules enabled in the space; null: the community's."},
     )
 
 
@@ -69,11 +94,14 @@ class CommunityCreatedSchema(Schema):
 
 
 class CommunityUpdatedSchema(Schema):
-    """Which settings changed (names such as ``name``, ``charter.rules``); read the values from spaces."""
+    """Which settings changed (names such as ``name``, ``charter.rules``), and the community's access
+    snapshot after the change (its ``settings`` carry what other services apply)."""
 
     community_id = fields.String(required=True)
     changed = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     changed_by = fields.String(required=True)
+    access = fields.Nested(CommunityAccessSchema, required=True)
+    revision = _revision()
 
 
 class CommunityStateChangedSchema(Schema):
@@ -250,12 +278,16 @@ class InvitationSentSchema(Schema):
 
 
 class ModuleChangedSchema(Schema):
-    """A module enabled or disabled for a whole community (``space_id`` null) or for one space."""
+    """A module enabled or disabled for a whole community (``space_id`` null, ``community_access``
+    set) or for one space (``space_access`` set)."""
 
     community_id = fields.String(required=True)
     space_id = fields.String(required=True, allow_none=True)
     module = fields.String(required=True)
     changed_by = fields.String(required=True)
+    community_access = fields.Nested(CommunityAccessSchema, required=True, allow_none=True)
+    space_access = fields.Nested(SpaceAccessSchema, required=True, allow_none=True)
+    revision = _revision()
 
 
 COMMUNITY_CREATED = define(
@@ -367,5 +399,6 @@ __all__ = [
     "SPACE_MOVED",
     "SPACE_UPDATED",
     "CommunityAccessSchema",
+    "CommunitySettingsSchema",
     "SpaceAccessSchema",
 ]

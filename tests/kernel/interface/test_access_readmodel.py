@@ -225,3 +225,49 @@ def test_a_space_with_its_own_members(db):
         removed_by="x",
     )
     assert model.space_permissions(alice, wp) is None
+
+
+def test_community_settings_and_space_modules_follow_the_events(db):
+    spaces = Spaces(db)
+    spaces.community()
+    model = AccessReadModel(db)
+    assert model.community_settings(spaces.community_id)["default_knowledge_level"] == "public"  # the defaults
+    settings = {
+        "languages": ["fr"],
+        "modules": ["news", "forum"],
+        "content_types": ["news", "topic"],
+        "validation": {"mode": "pre_moderation", "steps": [{"name": "review", "role": "moderator"}]},
+        "default_knowledge_level": "extended",
+        "organizations": [str(uuid.uuid4())],
+    }
+    spaces.apply(
+        catalog.COMMUNITY_UPDATED,
+        community_id=spaces.community_id,
+        changed=["charter.validation"],
+        changed_by="x",
+        access={"community_id": spaces.community_id, "state": "live", "matrix": MATRIX, "settings": settings},
+    )
+    assert model.community_settings(spaces.community_id) == settings
+    inheriting = spaces.space()
+    assert model.space_modules(inheriting) == ["news", "forum"]
+    own = str(uuid.uuid4())
+    spaces.apply(
+        catalog.MODULE_DISABLED,
+        community_id=spaces.community_id,
+        space_id=own,
+        module="forum",
+        changed_by="x",
+        community_access=None,
+        space_access={
+            "space_id": own,
+            "community_id": spaces.community_id,
+            "parent_id": None,
+            "visibility": "members",
+            "archived": False,
+            "matrix": None,
+            "modules": ["news"],
+        },
+    )
+    assert model.space_modules(own) == ["news"]
+    assert model.space_modules(str(uuid.uuid4())) is None
+    assert model.community_settings("nope") is None

@@ -58,10 +58,14 @@ def test_publishing_reaches_the_same_facts_and_the_same_decisions(spaces, publis
     spaces.move_space(owner, child["id"], None)  # the child becomes a root: members may see it now
     spaces.update_space(owner, child["id"], {"own_members": True})  # ... those on its own list
     spaces.set_space_member(owner, child["id"], bob["user_id"], "moderator")
+    spaces.update_community(owner, cid, {"charter": {"default_knowledge_level": "extended"}})
+    spaces.set_modules(owner, cid, ["news"], child["id"])
 
     expected = rows(database_url, "spaces", cid)
     assert len(expected["access_members"]) == 4  # owner, alice, bob, carol (banned)
     assert len(expected["access_space_members"]) == 1
+    settings = expected["access_communities"][0][-1]  # the last column: the charter's settings
+    assert settings["default_knowledge_level"] == "extended"
     eventually(lambda: rows(database_url, "publishing", cid) == expected, timeout=20)
 
     pool = ConnectionPool(database_url, "publishing", size=1)

@@ -298,9 +298,11 @@ def test_changes_are_logged_and_clear_their_sections(spaces, actor, community, d
         ("identity", "description", "", "For bakers", owner["user_id"]),
         ("rules", "charter.rules", "", "Be kind", owner["user_id"]),
     ]
-    assert events(db, catalog.COMMUNITY_UPDATED, subject(made)) == [
+    updated = events(db, catalog.COMMUNITY_UPDATED, subject(made))
+    assert [{k: e[k] for k in ("community_id", "changed", "changed_by")} for e in updated] == [
         {"community_id": made["id"], "changed": ["description", "charter.rules"], "changed_by": owner["user_id"]}
     ]
+    assert updated[0]["access"]["settings"]["default_knowledge_level"] == "public"  # the snapshot after
     spaces.update_community(owner, made["id"], {"description": "For bakers"})  # nothing changes
     assert len(events(db, catalog.COMMUNITY_UPDATED, subject(made))) == 1
     page = spaces.list_changes(owner, made["id"], 2, None)

@@ -60,6 +60,7 @@ def test_a_child_space_inherits(spaces, owner, community, db):
         "archived": False,
         "matrix": None,
         "own_members": False,
+        "modules": None,
     }
     assert read_model(db, child["id"]) == (root, "members", False, None, created["revision"])
 
