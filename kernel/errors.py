@@ -68,6 +68,20 @@ class Unprocessable(ServiceError):
 
 
 @deserialize_to_instance
+class TooLarge(ServiceError):
+    """The input is larger than a limit of the service (413), e.g. a content body."""
+
+    default_code = "too-large"
+
+
+@deserialize_to_instance
+class PreconditionRequired(ServiceError):
+    """A change that must say which version it started from did not (428, ``If-Match``)."""
+
+    default_code = "precondition-required"
+
+
+@deserialize_to_instance
 class RateLimited(ServiceError):
     default_code = "rate-limited"
 

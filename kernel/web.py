@@ -40,7 +40,9 @@ PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     errors.PermissionDenied: (403, "Forbidden"),
     errors.NotFound: (404, "Not found"),
     errors.Conflict: (409, "Conflict"),
+    errors.TooLarge: (413, "Content too large"),
     errors.Unprocessable: (422, "Unprocessable content"),
+    errors.PreconditionRequired: (428, "Precondition required"),
     errors.RateLimited: (429, "Too many requests"),
     errors.Unavailable: (503, "Service unavailable"),
 }

@@ -1,0 +1,111 @@
+"""The publishing service's events: the life of a content item.
+
+Every content event carries the item's place (community, space), type, knowledge level, state and
+author. **Events about confidential content carry no title** (``title`` is null) and no event
+carries a body: a consumer that needs the text reads it from publishing, which checks who may.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from kernel.events.registry import define
+
+KNOWLEDGE_LEVELS = ("confidential", "extended", "public")
+CONTENT_STATES = ("draft", "submitted", "in_review", "approved", "published", "rejected", "archived")
+
+
+class ContentFactSchema(Schema):
+    """What every content event says about the item."""
+
+    content_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    space_id = fields.String(required=True)
+    type = fields.String(required=True, metadata={"description": "The content type (news, topic, document, ...)."})
+    knowledge_level = fields.String(required=True, validate=validate.OneOf(KNOWLEDGE_LEVELS))
+    state = fields.String(required=True, validate=validate.OneOf(CONTENT_STATES))
+    author_id = fields.String(required=True, allow_none=True, metadata={"description": "Null once erased."})
+    title = fields.String(
+        required=True, allow_none=True, metadata={"description": "Null for confidential content and untitled types."}
+    )
+
+
+class ContentCreatedSchema(ContentFactSchema):
+    pass
+
+
+class ContentSubmittedSchema(ContentFactSchema):
+    submitted_by = fields.String(required=True)
+
+
+class ContentApprovedSchema(ContentFactSchema):
+    """One validation step passed (``step``: its name; null for single-step pre-moderation);
+    ``final``: the item is now approved as a whole."""
+
+    approved_by = fields.String(required=True)
+    step = fields.String(required=True, allow_none=True)
+    final = fields.Boolean(required=True)
+
+
+class ContentRejectedSchema(ContentFactSchema):
+    rejected_by = fields.String(required=True)
+    step = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True)
+
+
+class ContentPublishedSchema(ContentFactSchema):
+    """``published_by`` is null when a scheduled publication came due."""
+
+    published_by = fields.String(required=True, allow_none=True)
+    published_at = fields.AwareDateTime(required=True)
+
+
+class ContentUpdatedSchema(ContentFactSchema):
+    """A new revision: which parts changed, and whether it was merged with a concurrent save."""
+
+    updated_by = fields.String(required=True)
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    changed = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    merged = fields.Boolean(required=True)
+
+
+class ContentArchivedSchema(ContentFactSchema):
+    archived_by = fields.String(required=True)
+
+
+CONTENT_CREATED = define(
+    "ecommunity.publishing.content.created.v1", ContentCreatedSchema, "A member started a content item (a draft)."
+).name
+CONTENT_SUBMITTED = define(
+    "ecommunity.publishing.content.submitted.v1",
+    ContentSubmittedSchema,
+    "A draft was submitted for publication (published at once when the policy is `none`).",
+).name
+CONTENT_APPROVED = define(
+    "ecommunity.publishing.content.approved.v1", ContentApprovedSchema, "A validation step approved an item."
+).name
+CONTENT_REJECTED = define(
+    "ecommunity.publishing.content.rejected.v1", ContentRejectedSchema, "A validator rejected an item, with a reason."
+).name
+CONTENT_PUBLISHED = define(
+    "ecommunity.publishing.content.published.v1", ContentPublishedSchema, "An item became visible to its readers."
+).name
+CONTENT_UPDATED = define(
+    "ecommunity.publishing.content.updated.v1", ContentUpdatedSchema, "An item got a new revision."
+).name
+CONTENT_ARCHIVED = define(
+    "ecommunity.publishing.content.archived.v1", ContentArchivedSchema, "An item was archived (read-only)."
+).name
+
+__all__ = [
+    "CONTENT_APPROVED",
+    "CONTENT_ARCHIVED",
+    "CONTENT_CREATED",
+    "CONTENT_PUBLISHED",
+    "CONTENT_REJECTED",
+    "CONTENT_STATES",
+    "CONTENT_SUBMITTED",
+    "CONTENT_UPDATED",
+    "KNOWLEDGE_LEVELS",
+    "ContentFactSchema",
+]
