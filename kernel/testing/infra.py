@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import shutil
 import socket
 import subprocess
@@ -17,11 +18,24 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg2
 from psycopg2 import sql
 
+#: ports tests listen on: below Linux's ephemeral range (32768-60999 by default), so that an outgoing
+#: connection (to RabbitMQ, PostgreSQL, ...) can never be given, as its local port, a port a test
+#: chose but has not bound yet — which a port from ``bind(0)`` could be, failing with EADDRINUSE
+LISTEN_PORTS = range(20000, 32000)
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on now, outside the ephemeral range, picked at random (two runs on one
+    machine rarely draw the same one, and one already taken is skipped)."""
+    for _ in range(200):
+        port = random.choice(LISTEN_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found between 20000 and 32000")
 
 
 def with_database(url: str, name: str) -> str:
