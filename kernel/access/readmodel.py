@@ -147,6 +147,11 @@ class AccessReadModel:
     def readable_spaces(self, actor, community_id, found=None) -> dict[str, frozenset[str]]:
         """Every space of the community the actor may see, with their permissions in each
         (``found``: the community and standing when the caller already has them)."""
+        return {space_id: view.permissions for space_id, view in self.space_views(actor, community_id, found).items()}
+
+    def space_views(self, actor, community_id, found=None) -> dict[str, rules.SpaceView]:
+        """The actor's view (role, permissions, read-only, whether their role reads) of every space
+        of the community they may see."""
         found = found or self.community(actor, community_id)
         if found is None:
             return {}
@@ -156,7 +161,7 @@ class AccessReadModel:
             " FROM access_spaces WHERE community_id = %s",
             (community.id,),
         )
-        return rules.readable_spaces(
+        return rules.space_views(
             community, [_space(row) for row in rows], standing, self._space_roles(actor, community.id, standing)
         )
 

@@ -137,6 +137,19 @@ def community_permissions(community: CommunityAccess, standing: Standing) -> fro
     return permissions
 
 
+@dataclass(frozen=True)
+class SpaceView:
+    """One user's view of one space: their role there (rules 1, 2 and 6), what they may do (``None``
+    in ``readable_spaces`` never appears: the space does not exist for them), whether it is
+    read-only, and whether their role itself grants ``read`` (not only the space's visibility)."""
+
+    space_id: str
+    role: str | None
+    permissions: frozenset[str]
+    archived: bool
+    member_reads: bool
+
+
 def space_permissions(
     community: CommunityAccess,
     chain: Sequence[SpaceAccess],
@@ -145,6 +158,17 @@ def space_permissions(
 ) -> frozenset[str] | None:
     """What the user may do in the last space of ``chain`` (root first), or ``None`` if it does not
     exist for them. ``space_roles``: the user's roles in spaces that keep their own members."""
+    view = space_view(community, chain, standing, space_roles)
+    return None if view is None else view.permissions
+
+
+def space_view(
+    community: CommunityAccess,
+    chain: Sequence[SpaceAccess],
+    standing: Standing,
+    space_roles: Mapping[str, str] | None = None,
+) -> SpaceView | None:
+    """The user's ``SpaceView`` of the last space of ``chain``, or ``None`` if it does not exist for them."""
     if not chain:
         return None
     community_role = standing.role if standing.is_member else None
@@ -160,10 +184,12 @@ def space_permissions(
             matrix = override = space.matrix
         if not _sees(space.visibility, role, standing, matrix, override):
             return None
-    permissions = role_permissions(matrix, role) | {"read"}
-    if community.state == "archived" or any(space.archived for space in chain):
+    granted = role_permissions(matrix, role)
+    permissions = granted | {"read"}
+    archived = community.state == "archived" or any(space.archived for space in chain)
+    if archived:
         permissions &= READ_ONLY
-    return frozenset(permissions)
+    return SpaceView(chain[-1].id, role, frozenset(permissions), archived, "read" in granted)
 
 
 def _sees(visibility: str, role: str | None, standing: Standing, matrix: Matrix, override: Matrix | None) -> bool:
@@ -186,20 +212,32 @@ def readable_spaces(
     standing: Standing,
     space_roles: Mapping[str, str] | None = None,
 ) -> dict[str, frozenset[str]]:
-    """Each space of the community the user may see, with what they may do there.
+    """Each space of the community the user may see, with what they may do there."""
+    return {
+        space_id: view.permissions for space_id, view in space_views(community, spaces, standing, space_roles).items()
+    }
 
-    ``spaces`` are all the community's spaces; each decision is ``space_permissions`` on the
-    space's chain (a space whose chain is broken or cyclic is not shown).
+
+def space_views(
+    community: CommunityAccess,
+    spaces: Iterable[SpaceAccess],
+    standing: Standing,
+    space_roles: Mapping[str, str] | None = None,
+) -> dict[str, SpaceView]:
+    """The user's view of each space of the community they may see.
+
+    ``spaces`` are all the community's spaces; each decision is ``space_view`` on the space's chain
+    (a space whose chain is broken or cyclic is not shown).
     """
     by_id = {space.id: space for space in spaces}
-    found: dict[str, frozenset[str]] = {}
+    found: dict[str, SpaceView] = {}
     for space in by_id.values():
         chain = chain_of(space.id, by_id)
         if chain is None:
             continue
-        permissions = space_permissions(community, chain, standing, space_roles)
-        if permissions is not None:
-            found[space.id] = permissions
+        view = space_view(community, chain, standing, space_roles)
+        if view is not None:
+            found[space.id] = view
     return found
 
 
