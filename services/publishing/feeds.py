@@ -1,0 +1,98 @@
+"""Feed entrypoints of the publishing service: a space's, a community's and a member's feed (newest
+published items first) and the moderation queue (items waiting for the caller's decision, oldest
+first) — docs/publishing.md, "Feeds".
+
+Every list is one keyset query whose WHERE holds the caller's visibility (``visibility.Reader``):
+knowledge levels and readable spaces are filtered by the database, so pages are full and nothing
+one may not read is fetched. Positions: ``{published_at, id}`` for feeds, ``{updated_at, id}`` for
+the queue.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from kernel import errors, paging
+from kernel.access.readmodel import AccessReadModel
+from kernel.entrypoints import rpc
+from services.publishing.contents import Desk, reader_of, signed_in
+from services.publishing.visibility import Reader
+
+NO_SPACE = "No such space."
+NO_COMMUNITY = "No such community."
+
+
+class FeedEntrypoints(Desk):
+    """Mixed into ``PublishingService``."""
+
+    @rpc
+    def space_feed(self, actor, space_id, limit=20, after=None):
+        """*anon* The space's published items the caller reads, newest first; NotFound when the
+        space does not exist for them."""
+        caller = reader_of(actor)
+        limit = paging.check_limit(limit)
+        position = paging.position(after, published_at=datetime, id=uuid.UUID)
+        found = AccessReadModel(self.db).space_decision(caller, space_id)
+        if found is None:
+            raise errors.NotFound(NO_SPACE, code="space-not-found")
+        space = found[0]
+        reader = self.visibility.reader(caller, [space.community_id])
+        rows = self.contents.feed("space", [space.id], reader.published(), limit + 1, position)
+        return self._page(rows, reader, limit)
+
+    @rpc
+    def community_feed(self, actor, community_id, limit=20, after=None):
+        """*anon* The published items the caller reads in the community's spaces, newest first;
+        NotFound when the community does not exist for them."""
+        caller = reader_of(actor)
+        limit = paging.check_limit(limit)
+        position = paging.position(after, published_at=datetime, id=uuid.UUID)
+        community_id = self._visible_community(caller, community_id)
+        reader = self.visibility.reader(caller, [community_id])
+        rows = self.contents.feed("community", [community_id], reader.published(), limit + 1, position)
+        return self._page(rows, reader, limit)
+
+    @rpc
+    def my_feed(self, actor, limit=20, after=None):
+        """The published items the caller reads across the communities they are a member of."""
+        caller = signed_in(actor)
+        limit = paging.check_limit(limit)
+        position = paging.position(after, published_at=datetime, id=uuid.UUID)
+        communities = AccessReadModel(self.db).member_communities(caller)
+        if not communities:
+            return {"items": [], "next": None}
+        reader = self.visibility.reader(caller, communities)
+        rows = self.contents.feed("community", communities, reader.published(), limit + 1, position)
+        return self._page(rows, reader, limit)
+
+    @rpc
+    def moderation_queue(self, actor, community_id, limit=20, after=None):
+        """The community's submitted and in-review items whose current decision the caller may take,
+        oldest first (empty for who decides nothing); NotFound when the community does not exist
+        for them."""
+        caller = signed_in(actor)
+        limit = paging.check_limit(limit)
+        position = paging.position(after, updated_at=datetime, id=uuid.UUID)
+        community_id = self._visible_community(caller, community_id)
+        reader = self.visibility.reader(caller, [community_id])
+        rows = self.contents.waiting(community_id, reader.waiting(), limit + 1, position)
+        result = paging.page(
+            rows, limit, lambda row: {"updated_at": row["updated_at"].isoformat(), "id": str(row["id"])}
+        )
+        return {"items": [self.view(row, reader) for row in result["items"]], "next": result["next"]}
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _visible_community(self, caller, community_id: Any) -> str:
+        found = AccessReadModel(self.db).visible_community(caller, community_id)
+        if found is None:
+            raise errors.NotFound(NO_COMMUNITY, code="community-not-found")
+        return found[0].id
+
+    def _page(self, rows: list[dict], reader: Reader, limit: int) -> dict:
+        result = paging.page(
+            rows, limit, lambda row: {"published_at": row["published_at"].isoformat(), "id": str(row["id"])}
+        )
+        return {"items": [self.view(row, reader, history=False) for row in result["items"]], "next": result["next"]}

@@ -1,0 +1,143 @@
+"""marshmallow schemas of the publishing service's RPCs: inputs (loaded with ``kernel.inputs.load``:
+InvalidInput per field, unknown fields refused) and outputs (JSON-able: uuids and times as strings).
+
+The type-specific ``fields`` of an item are checked by its content type (``plugins``), not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from kernel.events.catalog.publishing import KNOWLEDGE_LEVELS
+
+#: the parts of an item a save may change
+CHANGEABLE = ("title", "body", "fields", "knowledge_level")
+#: revisions are PostgreSQL integers
+MAX_REVISION = 2**31 - 1
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class NewContent(_Strict):
+    type = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    title = fields.String(load_default=None, allow_none=True)
+    body = fields.String(load_default="")
+    fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=None, allow_none=True)
+    knowledge_level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(KNOWLEDGE_LEVELS))
+    parent_id = fields.String(load_default=None, allow_none=True)
+    publish_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class Changes(_Strict):
+    """A save: the parts given change (at least one)."""
+
+    title = fields.String(allow_none=True)
+    body = fields.String()
+    fields_ = fields.Dict(data_key="fields", attribute="fields", allow_none=True)
+    knowledge_level = fields.String(validate=validate.OneOf(KNOWLEDGE_LEVELS))
+
+    @validates_schema
+    def _something(self, data: dict, **kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Give at least one of title, body, fields, knowledge_level.", "_schema")
+
+
+def _revision(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_REVISION), **kwargs)
+
+
+class BaseRevision(_Strict):
+    base_revision = _revision(load_default=None, allow_none=True)
+
+
+class Rejection(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+    @validates_schema
+    def _not_blank(self, data: dict, **kwargs: Any) -> None:
+        if not data["reason"].strip():
+            raise ValidationError("A reason is required.", "reason")
+
+
+class RevisionPair(_Strict):
+    from_revision = _revision(required=True)
+    to_revision = _revision(required=True)
+
+
+class RevisionNumber(_Strict):
+    revision = _revision(required=True)
+
+
+# -- outputs ------------------------------------------------------------------------------------
+
+
+class TransitionOut(Schema):
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    step = fields.String(allow_none=True)
+    actor_id = fields.UUID(allow_none=True)
+    reason = fields.String(allow_none=True)
+    at = fields.AwareDateTime()
+
+
+class ContentOut(Schema):
+    id = fields.UUID()
+    community_id = fields.UUID()
+    space_id = fields.UUID()
+    type = fields.String()
+    parent_id = fields.UUID(allow_none=True)
+    author_id = fields.UUID(allow_none=True)
+    title = fields.String(allow_none=True)
+    body = fields.String()
+    body_html = fields.String()
+    fields_ = fields.Raw(data_key="fields", attribute="fields")
+    knowledge_level = fields.String()
+    state = fields.String()
+    step = fields.String(allow_none=True)
+    revision = fields.Integer()
+    publish_at = fields.AwareDateTime(allow_none=True)
+    published_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    my_actions = fields.List(fields.String())
+    history = fields.List(fields.Nested(TransitionOut), allow_none=True)
+
+
+class SavedContentOut(ContentOut):
+    """The answer to a save: the item, and whether it was merged with a concurrent save."""
+
+    merged = fields.Boolean()
+
+
+class RevisionOut(Schema):
+    number = fields.Integer()
+    title = fields.String(allow_none=True)
+    body = fields.String()
+    fields_ = fields.Raw(data_key="fields", attribute="fields")
+    author_id = fields.UUID(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class VersionOut(Schema):
+    """One side of an edit conflict (``base``, ``theirs``, ``yours``, ``proposal``)."""
+
+    revision = fields.Integer(allow_none=True)
+    title = fields.String(allow_none=True)
+    body = fields.String()
+    fields_ = fields.Raw(data_key="fields", attribute="fields")
+
+
+class ContentTypeOut(Schema):
+    name = fields.String()
+    module = fields.String()
+    title = fields.String()
+    description = fields.String()
+    titled = fields.Boolean()
+    parent = fields.String(allow_none=True)
+    co_edited = fields.Boolean()
+    fields_ = fields.Raw(data_key="fields", attribute="fields")

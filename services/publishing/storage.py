@@ -1,0 +1,204 @@
+"""SQL on the publishing service's content items, their revisions and their transitions
+(``migrations/0001_contents.sql``). One ``ContentStorage`` per worker, on its transaction; rows come
+back as dicts; times are passed in by the caller.
+
+Every read of items takes the caller's visibility condition (``visibility.Reader``: SQL and its
+``v_*`` parameters) and applies it inside the query: what one may not read is never fetched. A
+change locks the item first (``SELECT ... FOR UPDATE``), then decides, then writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from psycopg2.extras import Json
+
+from kernel.db import Transaction
+
+COLUMNS = (
+    "id, community_id, space_id, type, parent_id, author_id, title, body, body_html, fields, knowledge_level,"
+    " state, step, revision, publish_at, published_at, hidden, created_at, updated_at"
+)
+#: the columns ``update`` writes
+UPDATABLE = (
+    "title",
+    "body",
+    "body_html",
+    "fields",
+    "knowledge_level",
+    "state",
+    "step",
+    "revision",
+    "publish_at",
+    "published_at",
+)
+Condition = tuple[str, Mapping[str, Any]]
+
+
+def _columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{name.strip()}" for name in COLUMNS.split(","))
+
+
+class ContentStorage:
+    def __init__(self, tx: Transaction):
+        self.tx = tx
+
+    # -- items -------------------------------------------------------------------------------------
+
+    def insert(self, values: Mapping[str, Any]) -> dict:
+        row = self.tx.fetchone(
+            "INSERT INTO contents (id, community_id, space_id, type, parent_id, author_id, title, body, body_html,"
+            " fields, knowledge_level, state, step, revision, publish_at, created_at, updated_at)"
+            " VALUES (%(id)s, %(community_id)s, %(space_id)s, %(type)s, %(parent_id)s, %(author_id)s, %(title)s,"
+            " %(body)s, %(body_html)s, %(fields)s, %(knowledge_level)s, 'draft', NULL, 1, %(publish_at)s,"
+            f" %(at)s, %(at)s) RETURNING {COLUMNS}",
+            {**values, "fields": Json(values["fields"])},
+        )
+        assert row is not None
+        return row
+
+    def place_of(self, content_id: str) -> dict | None:
+        """The item's community and space (to build the caller's visibility before reading it)."""
+        return self.tx.fetchone("SELECT community_id, space_id FROM contents WHERE id = %s", (content_id,))
+
+    def level_of(self, content_id: str) -> str:
+        """An item's knowledge level (a child is never more widely readable than its parent)."""
+        found = self.tx.fetchone("SELECT knowledge_level FROM contents WHERE id = %s", (content_id,))
+        return "public" if found is None else found["knowledge_level"]
+
+    def item(self, content_id: str, visible: Condition, lock: bool = False) -> dict | None:
+        """The item if the condition lets the caller read it (locked for this transaction with ``lock``)."""
+        sql, params = visible
+        return self.tx.fetchone(
+            f"SELECT {_columns('c')} FROM contents c WHERE c.id = %(content_id)s AND {sql}"
+            + (" FOR UPDATE OF c" if lock else ""),
+            {**params, "content_id": content_id},
+        )
+
+    def update(self, content_id: str, values: Mapping[str, Any], at: datetime) -> dict:
+        """Write ``values`` (columns of ``UPDATABLE``) and ``updated_at``; returns the row."""
+        names = [name for name in UPDATABLE if name in values]
+        assignments = "".join(f"{name} = %({name})s, " for name in names)
+        row = self.tx.fetchone(
+            f"UPDATE contents SET {assignments}updated_at = %(at)s WHERE id = %(id)s RETURNING {COLUMNS}",
+            {
+                **{name: Json(values[name]) if name == "fields" else values[name] for name in names},
+                "id": content_id,
+                "at": at,
+            },
+        )
+        assert row is not None
+        return row
+
+    # -- revisions ---------------------------------------------------------------------------------
+
+    def insert_revision(self, content_id: str, number: int, version: Mapping[str, Any], author_id: str, at) -> None:
+        self.tx.execute(
+            "INSERT INTO content_revisions (content_id, number, title, body, fields, author_id, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (content_id, number, version["title"], version["body"], Json(version["fields"]), author_id, at),
+        )
+
+    def revision(self, content_id: str, number: int) -> dict | None:
+        return self.tx.fetchone(
+            "SELECT number, title, body, fields, author_id, created_at FROM content_revisions"
+            " WHERE content_id = %s AND number = %s",
+            (content_id, number),
+        )
+
+    def revisions(self, content_id: str, limit: int, before: int | None) -> list[dict]:
+        """A page of the item's revisions, newest first (keyset on ``number``)."""
+        older = "" if before is None else " AND number < %(before)s"
+        return self.tx.fetchall(
+            "SELECT number, title, body, fields, author_id, created_at FROM content_revisions"
+            f" WHERE content_id = %(content_id)s{older} ORDER BY number DESC LIMIT %(limit)s",
+            {"content_id": content_id, "before": before, "limit": limit},
+        )
+
+    # -- transitions -------------------------------------------------------------------------------
+
+    def record_transition(
+        self,
+        content_id: str,
+        from_state: str | None,
+        to_state: str,
+        step: str | None,
+        actor_id: str | None,
+        reason: str | None,
+        at: datetime,
+    ) -> None:
+        self.tx.execute(
+            "INSERT INTO content_transitions (content_id, from_state, to_state, step, actor_id, reason, at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (content_id, from_state, to_state, step, actor_id, reason, at),
+        )
+
+    def history(self, content_id: str, visible: Condition) -> list[dict]:
+        """The item's transitions, oldest first — only if the caller reads the item."""
+        sql, params = visible
+        return self.tx.fetchall(
+            "SELECT t.from_state, t.to_state, t.step, t.actor_id, t.reason, t.at FROM content_transitions t"
+            f" JOIN contents c ON c.id = t.content_id WHERE t.content_id = %(content_id)s AND {sql}"
+            " ORDER BY t.id",
+            {**params, "content_id": content_id},
+        )
+
+    # -- lists -------------------------------------------------------------------------------------
+
+    def feed(
+        self, scope: str, scope_ids: Sequence[str], visible: Condition, limit: int, after: Sequence[str] | None
+    ) -> list[dict]:
+        """Published items of some spaces (``scope="space"``) or communities (``"community"``) the
+        caller reads, newest first: keyset on (published_at, id) over the partial feed indexes."""
+        column = {"space": "space_id", "community": "community_id"}[scope]
+        sql, params = visible
+        ids = list(scope_ids)
+        where = f"c.{column} = %(scope)s::uuid" if len(ids) == 1 else f"c.{column} = ANY(%(scope)s::uuid[])"
+        if after:
+            where += " AND (c.published_at, c.id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
+        return self.tx.fetchall(
+            f"SELECT {_columns('c')} FROM contents c"
+            f" WHERE {where} AND c.state = 'published' AND NOT c.hidden AND {sql}"
+            " ORDER BY c.published_at DESC, c.id DESC LIMIT %(limit)s",
+            {
+                **params,
+                "scope": ids[0] if len(ids) == 1 else ids,
+                "after_at": after[0] if after else None,
+                "after_id": after[1] if after else None,
+                "limit": limit,
+            },
+        )
+
+    def waiting(self, community_id: str, visible: Condition, limit: int, after: Sequence[str] | None) -> list[dict]:
+        """Items of the community waiting for a decision the condition says the caller may take,
+        oldest first: keyset on (updated_at, id) over ``contents_waiting``."""
+        sql, params = visible
+        where = "c.community_id = %(community_id)s AND c.state IN ('submitted', 'in_review')"
+        if after:
+            where += " AND (c.updated_at, c.id) > (%(after_at)s::timestamptz, %(after_id)s::uuid)"
+        return self.tx.fetchall(
+            f"SELECT {_columns('c')} FROM contents c WHERE {where} AND {sql} ORDER BY c.updated_at, c.id"
+            " LIMIT %(limit)s",
+            {
+                **params,
+                "community_id": community_id,
+                "after_at": after[0] if after else None,
+                "after_id": after[1] if after else None,
+                "limit": limit,
+            },
+        )
+
+    def due(self, now: datetime, limit: int) -> list[dict]:
+        """Approved items whose ``publish_at`` has come, in a place that is not read-only, locked;
+        rows another worker holds are skipped (it is publishing them)."""
+        return self.tx.fetchall(
+            f"SELECT {_columns('c')} FROM contents c"
+            " JOIN access_spaces s ON s.space_id = c.space_id"
+            " JOIN access_communities ac ON ac.community_id = c.community_id"
+            " WHERE c.state = 'approved' AND c.publish_at IS NOT NULL AND c.publish_at <= %s"
+            " AND NOT s.archived AND ac.state <> 'archived'"
+            " ORDER BY c.publish_at, c.id LIMIT %s FOR UPDATE OF c SKIP LOCKED",
+            (now, limit),
+        )

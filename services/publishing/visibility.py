@@ -1,0 +1,202 @@
+"""Who reads what: one SQL condition, built once per request and applied inside every read.
+
+An item is read (docs/publishing.md, "Knowledge levels") by whoever may ``read`` its space
+(``kernel.access``), and moreover:
+
+- ``public``: nothing more;
+- ``extended``: an ``employee`` or ``partner`` (token claims ``aff``, ``org``) of one of the
+  community's ``organizations`` — or one who reads its confidential items (the levels are nested:
+  who reads the narrower circle reads the wider one);
+- ``confidential``: a member of the community whose role in the space has ``read``.
+
+Unpublished (and hidden) items are read, in a space one sees, by their author, and within the
+knowledge level by co-editors of co-edited types and by who approves in the space (``moderate``,
+``validate`` or a validation step's role).
+
+``Visibility(db).reader(actor, community_ids)`` reads the caller's standing from the access read
+model (``AccessReadModel.community``, the read model's tables) and decides each space with the
+pure rules of ``kernel.access.rules``; the ``Reader`` it answers turns that into SQL: arrays of
+space ids as parameters of one condition (``published``, ``readable``, ``waiting``), so the
+database filters and pages — an item one may not read is never fetched.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kernel.access.readmodel import AccessReadModel
+from kernel.access.rules import CommunityAccess, Standing
+from kernel.auth import Actor
+from services.publishing import domain
+from services.publishing.plugins import content_types
+
+#: affiliations that read a community's ``extended`` items when their organization is one of its own
+EXTENDED_AFFILIATIONS = frozenset({"employee", "partner"})
+
+
+@dataclass(frozen=True)
+class Place:
+    """The caller in one space they may see."""
+
+    space_id: str
+    community_id: str
+    permissions: frozenset[str]
+    role: str | None  #: their role in this space (``None``: not a member here)
+    archived: bool  #: the space, or its community, is read-only
+    reads_confidential: bool
+    reads_extended: bool
+
+
+@dataclass
+class Reader:
+    """What one caller may read in some communities, as SQL (``published``, ``readable``,
+    ``waiting``) and as rules' inputs (``caller_in``, ``policy``, ``read_only``)."""
+
+    user_id: str | None
+    places: dict[str, Place] = field(default_factory=dict)
+    policies: dict[str, domain.Policy] = field(default_factory=dict)
+    archived_communities: set[str] = field(default_factory=set)
+    _params: dict[str, Any] | None = field(default=None, repr=False)
+
+    # -- rules' inputs ---------------------------------------------------------------------------
+
+    def caller_in(self, space_id: str) -> domain.Caller:
+        place = self.places.get(str(space_id))
+        if place is None:
+            return domain.Caller(self.user_id)
+        return domain.Caller(self.user_id, place.permissions, place.role)
+
+    def policy(self, community_id: str) -> domain.Policy:
+        return self.policies.get(str(community_id), domain.Policy())
+
+    def read_only(self, space_id: str, community_id: str) -> bool:
+        place = self.places.get(str(space_id))
+        return str(community_id) in self.archived_communities or (place is not None and place.archived)
+
+    # -- SQL -------------------------------------------------------------------------------------
+
+    def params(self) -> dict[str, Any]:
+        """The parameters every condition of this reader uses (named ``v_*``), computed once."""
+        if self._params is None:
+            self._params = self._compute_params()
+        return self._params
+
+    def _compute_params(self) -> dict[str, Any]:
+        places = self.places.values()
+        co_edited = sorted(name for name, kind in content_types().items() if kind.co_edited)
+        steps: list[str] = []
+        for place in places:
+            policy = self.policy(place.community_id)
+            steps.extend(
+                f"{place.space_id}:{index}" for index, step in enumerate(policy.steps) if step.role == place.role
+            )
+        return {
+            "v_user": self.user_id,
+            "v_public": [p.space_id for p in places],
+            "v_extended": [p.space_id for p in places if p.reads_extended],
+            "v_confidential": [p.space_id for p in places if p.reads_confidential],
+            "v_co_edited": co_edited,
+            "v_co_edit": [p.space_id for p in places if "co_edit" in p.permissions],
+            "v_approve": [
+                p.space_id
+                for p in places
+                if domain.may_approve_somewhere(
+                    domain.Caller(self.user_id, p.permissions, p.role), self.policy(p.community_id)
+                )
+            ],
+            "v_moderate": [p.space_id for p in places if "moderate" in p.permissions],
+            "v_premoderate": [p.space_id for p in places if p.permissions & domain.APPROVING],
+            "v_steps": steps,
+        }
+
+    @staticmethod
+    def knowledge(a: str = "c") -> str:
+        """The knowledge-level clause on alias ``a``: the item's level read in its space."""
+        return (
+            f"(({a}.knowledge_level = 'public' AND {a}.space_id = ANY(%(v_public)s::uuid[]))"
+            f" OR ({a}.knowledge_level = 'extended' AND {a}.space_id = ANY(%(v_extended)s::uuid[]))"
+            f" OR ({a}.knowledge_level = 'confidential' AND {a}.space_id = ANY(%(v_confidential)s::uuid[])))"
+        )
+
+    def published(self, a: str = "c") -> tuple[str, dict[str, Any]]:
+        """Published items the caller reads (feeds)."""
+        return f"({a}.state = 'published' AND NOT {a}.hidden AND {self.knowledge(a)})", self.params()
+
+    def readable(self, a: str = "c") -> tuple[str, dict[str, Any]]:
+        """Every item the caller reads: published ones as in ``published``, and unpublished or hidden
+        ones, in a space they see, of theirs, of co-edited types they co-edit, or (not drafts) of
+        spaces where they approve."""
+        sql = (
+            f"(({a}.state = 'published' AND NOT {a}.hidden AND {self.knowledge(a)})"
+            f" OR (({a}.state <> 'published' OR {a}.hidden) AND {a}.space_id = ANY(%(v_public)s::uuid[])"
+            f" AND ({a}.author_id = %(v_user)s::uuid"
+            f" OR ({self.knowledge(a)} AND (({a}.type = ANY(%(v_co_edited)s::text[])"
+            f" AND {a}.space_id = ANY(%(v_co_edit)s::uuid[]))"
+            f" OR ({a}.state <> 'draft' AND {a}.space_id = ANY(%(v_approve)s::uuid[])))))))"
+        )
+        return sql, self.params()
+
+    def waiting(self, a: str = "c") -> tuple[str, dict[str, Any]]:
+        """Items waiting for a decision the caller may take now (the moderation queue): a submitted
+        item where they hold ``moderate`` or ``validate``; a review's step where they hold
+        ``moderate`` or the step's role — within the knowledge level."""
+        sql = (
+            f"((({a}.state = 'submitted' AND {a}.space_id = ANY(%(v_premoderate)s::uuid[]))"
+            f" OR ({a}.state = 'in_review' AND ({a}.space_id = ANY(%(v_moderate)s::uuid[])"
+            f" OR ({a}.space_id::text || ':' || {a}.step::text) = ANY(%(v_steps)s::text[]))))"
+            f" AND {self.knowledge(a)})"
+        )
+        return sql, self.params()
+
+
+class Visibility:
+    """Builds ``Reader``s on one transaction's view of the access read model."""
+
+    def __init__(self, db):
+        self.db = db
+        self.model = AccessReadModel(db)
+
+    def reader(self, actor: Actor | None, community_ids: Iterable[str]) -> Reader:
+        """What ``actor`` (``None``: anonymous) reads in these communities."""
+        user_id = None if actor is None else actor.user_id
+        reader = Reader(user_id)
+        known: dict[str, tuple[CommunityAccess, Standing]] = {}
+        for community_id in dict.fromkeys(str(c) for c in community_ids):
+            found = self.model.community(actor, community_id)
+            if found is None:
+                continue
+            known[found[0].id] = found
+            settings = self.model.community_settings(found[0].id) or {}
+            reader.policies[found[0].id] = domain.Policy.of(settings)
+            if found[0].state == "archived":
+                reader.archived_communities.add(found[0].id)
+            extended = _extended(actor, settings)
+            for view in self.model.space_views(actor, found[0].id, found).values():
+                reader.places[view.space_id] = Place(
+                    space_id=view.space_id,
+                    community_id=found[0].id,
+                    permissions=view.permissions,
+                    role=view.role,
+                    archived=view.archived,
+                    reads_confidential=view.member_reads,
+                    reads_extended=view.member_reads or extended,
+                )
+        return reader
+
+
+def _extended(actor: Actor | None, settings: Mapping[str, Any]) -> bool:
+    """Whether the actor is an employee or partner of one of the community's organizations."""
+    if actor is None or actor.affiliation not in EXTENDED_AFFILIATIONS:
+        return False
+    organization = _uuid(actor.organization_id)
+    return organization is not None and organization in {_uuid(org) for org in settings.get("organizations") or ()}
+
+
+def _uuid(value: Any) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except (TypeError, ValueError, AttributeError):
+        return None
