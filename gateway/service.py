@@ -17,6 +17,7 @@ from gateway.openapi import OPENAPI_VERSION, openapi_json
 from gateway.pagination import PageQuery, page_of
 from gateway.people import PeopleRoutes
 from gateway.platform_status import known_service, ping_report, service_page
+from gateway.publishing import PublishingRoutes
 from gateway.recovery import RecoveryRoutes
 from gateway.routing import route
 from gateway.rpc import ServiceRpc
@@ -31,7 +32,14 @@ NOT_ANSWERING = "A service did not answer in time, is not running, or failed; `s
 
 
 class GatewayService(
-    AccountRoutes, PeopleRoutes, RecoveryRoutes, CommunityRoutes, SpaceRoutes, MembershipRoutes, Probes
+    AccountRoutes,
+    PeopleRoutes,
+    RecoveryRoutes,
+    CommunityRoutes,
+    SpaceRoutes,
+    MembershipRoutes,
+    PublishingRoutes,
+    Probes,
 ):
     name = "gateway"
 

@@ -4,6 +4,7 @@ real identity, spaces and gateway processes, users with the platform role a test
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from contextlib import contextmanager
 
 import requests
@@ -21,16 +22,16 @@ _admins: dict[str, str] = {}  #: gateway url -> an admin's access token, made on
 
 
 @contextmanager
-def spaces_stack(database_url: str, amqp_uri: str, log_dir):
-    """Real identity, spaces and gateway processes on this run's database and vhost: ``(gateway url, settings)``.
+def spaces_stack(database_url: str, amqp_uri: str, log_dir, services: Sequence[str] = ("identity", "spaces")):
+    """Real identity, spaces and gateway processes on this run's database and vhost: ``(gateway url, settings)``;
+    ``services`` names the processes to start besides the gateway (more of them: ``publishing``, ...).
 
     Identity's ``user.registered`` events reach spaces through the outbox relay and RabbitMQ, as in
     production: a user just registered may take a moment to be known there (see ``wait_known``).
     """
     settings = settings_for_tests(database_url, amqp_uri)
     processes = [
-        ServiceProcess(name, settings, log_dir, settings.service_http_ports[name]).start()
-        for name in ("identity", "spaces")
+        ServiceProcess(name, settings, log_dir, settings.service_http_ports[name]).start() for name in services
     ]
     processes.append(ServiceProcess("gateway", settings, log_dir, settings.gateway_port).start())
     try:
