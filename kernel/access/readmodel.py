@@ -21,7 +21,6 @@ one SQL query (the space, its ancestors, the community and the user's rows) and 
 from __future__ import annotations
 
 import json
-import uuid
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -31,6 +30,7 @@ from kernel.access.rules import CommunityAccess, SpaceAccess, Standing
 from kernel.auth import Actor
 from kernel.events import catalog
 from kernel.events.consumer import on_event
+from kernel.inputs import uuid_or_none
 
 # Planning this query costs four times more than running it: it is prepared once per connection
 # (``_prepared``) and executed by name. $1: the space, $2: the user (null for an anonymous visitor).
@@ -73,14 +73,6 @@ def user_id_of(actor: Actor | Mapping[str, Any] | None) -> str | None:
     return actor.get("user_id") or None
 
 
-def _uuid(value: Any) -> str | None:
-    """``value`` as a canonical UUID string, or ``None`` when it is not one (a lookup that finds nothing)."""
-    try:
-        return str(uuid.UUID(str(value)))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
 class AccessReadModel:
     """Decisions on one transaction's view of the read model (``db``: a ``kernel.db.Transaction``)."""
 
@@ -97,11 +89,11 @@ class AccessReadModel:
     def space_decision(self, actor, space_id) -> tuple[SpaceAccess, Standing, frozenset[str]] | None:
         """The space, the actor's standing in its community and their permissions there; ``None``
         when the space does not exist for them (unknown, or hidden by the rules)."""
-        space_key = _uuid(space_id)
+        space_key = uuid_or_none(space_id)
         if space_key is None:
             return None
         user_id = user_id_of(actor)
-        rows = _chain_rows(self.db, space_key, _uuid(user_id))
+        rows = _chain_rows(self.db, space_key, uuid_or_none(user_id))
         if not rows or str(rows[-1]["space_id"]) != space_key or rows[0]["parent_id"] is not None:
             return None  # unknown space, or an ancestor the read model has not received yet
         head = rows[0]
@@ -124,7 +116,7 @@ class AccessReadModel:
     def community(self, actor, community_id) -> tuple[CommunityAccess, Standing] | None:
         """The community's state and matrix with the actor's standing; ``None`` if the read model
         does not know the community (visibility is the caller's next question: ``community_visible``)."""
-        key = _uuid(community_id)
+        key = uuid_or_none(community_id)
         if key is None:
             return None
         user_id = user_id_of(actor)
@@ -132,7 +124,7 @@ class AccessReadModel:
             "SELECT c.community_id, c.state, c.matrix, m.role, m.banned FROM access_communities c"
             " LEFT JOIN access_members m ON m.community_id = c.community_id AND m.user_id = %s"
             " WHERE c.community_id = %s",
-            (_uuid(user_id), key),
+            (uuid_or_none(user_id), key),
         )
         if row is None:
             return None
@@ -172,7 +164,7 @@ class AccessReadModel:
         rows = self.db.fetchall(
             "SELECT space_id, role FROM access_space_members WHERE community_id = %s AND user_id = %s"
             " AND role IS NOT NULL",
-            (community_id, _uuid(user_id_of(actor))),
+            (community_id, uuid_or_none(user_id_of(actor))),
         )
         return {str(row["space_id"]): row["role"] for row in rows}
 
@@ -193,7 +185,7 @@ class AccessReadModel:
     def community_settings(self, community_id) -> dict | None:
         """The settings other services apply to the community's content (``CommunitySettingsSchema``),
         or ``None`` for a community the read model does not know."""
-        key = _uuid(community_id)
+        key = uuid_or_none(community_id)
         row = (
             None
             if key is None
@@ -204,7 +196,7 @@ class AccessReadModel:
     def space_modules(self, space_id) -> list[str] | None:
         """The modules enabled in the space (its own list, else its community's); ``None`` for an
         unknown space."""
-        key = _uuid(space_id)
+        key = uuid_or_none(space_id)
         row = (
             None
             if key is None
@@ -220,7 +212,7 @@ class AccessReadModel:
 
     def member_communities(self, actor) -> list[str]:
         """The communities where the actor has a role (not banned)."""
-        user_id = _uuid(user_id_of(actor))
+        user_id = uuid_or_none(user_id_of(actor))
         if user_id is None:
             return []
         rows = self.db.fetchall(

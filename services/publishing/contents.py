@@ -29,7 +29,7 @@ from kernel.events.catalog import (
     CONTENT_SUBMITTED,
     CONTENT_UPDATED,
 )
-from kernel.inputs import load
+from kernel.inputs import load, uuid_or_none
 from services.publishing import coedition, domain, schemas
 from services.publishing.coedition import Version
 from services.publishing.plugins import ContentType, content_type, content_types
@@ -58,14 +58,6 @@ PUBLISH_BATCH = 100
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def uuid_or_none(value: Any) -> str | None:
-    """``value`` as a canonical UUID string, or ``None`` when it is not one."""
-    try:
-        return str(uuid.UUID(str(value)))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def signed_in(actor: Any) -> Actor:

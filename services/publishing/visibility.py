@@ -22,7 +22,6 @@ database filters and pages — an item one may not read is never fetched.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 from kernel.access.readmodel import AccessReadModel
 from kernel.access.rules import CommunityAccess, Standing
 from kernel.auth import Actor
+from kernel.inputs import uuid_or_none
 from services.publishing import domain
 from services.publishing.plugins import content_types
 
@@ -191,12 +191,7 @@ def _extended(actor: Actor | None, settings: Mapping[str, Any]) -> bool:
     """Whether the actor is an employee or partner of one of the community's organizations."""
     if actor is None or actor.affiliation not in EXTENDED_AFFILIATIONS:
         return False
-    organization = _uuid(actor.organization_id)
-    return organization is not None and organization in {_uuid(org) for org in settings.get("organizations") or ()}
-
-
-def _uuid(value: Any) -> str | None:
-    try:
-        return str(uuid.UUID(str(value)))
-    except (TypeError, ValueError, AttributeError):
-        return None
+    organization = uuid_or_none(actor.organization_id)
+    return organization is not None and organization in {
+        uuid_or_none(org) for org in settings.get("organizations") or ()
+    }

@@ -10,13 +10,13 @@ docs/spaces.md); predicates answer a plain value.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from kernel import errors
 from kernel.access.rules import Matrix
+from kernel.inputs import uuid_or_none
 from services.spaces.plugins.policies import DEFAULT_SPONSORS, Application, MembershipTerms, Question
 
 OWNER = "owner"
@@ -252,14 +252,6 @@ def successor(others: Iterable[Mapping[str, Any]]) -> str | None:
 
 
 # -- ids -----------------------------------------------------------------------------------------
-
-
-def uuid_or_none(value: Any) -> str | None:
-    """``value`` as a canonical UUID string, or ``None`` when it cannot be one."""
-    try:
-        return str(uuid.UUID(str(value)))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def uuid_or_not_found(value: Any, detail: str, code: str) -> str:

@@ -21,7 +21,7 @@ from kernel.access.rules import SpaceAccess, Standing
 from kernel.auth import Actor, actor_of, optional_actor
 from kernel.entrypoints import rpc
 from kernel.events.catalog import ROLE_MATRIX_CHANGED, SPACE_ARCHIVED, SPACE_CREATED, SPACE_MOVED, SPACE_UPDATED
-from kernel.inputs import load
+from kernel.inputs import load, uuid_or_none
 from services.spaces import domain, schemas
 from services.spaces.facts import Facts
 from services.spaces.guards import NO_COMMUNITY, NO_SPACE, Guard
@@ -39,14 +39,6 @@ MY_PERMISSIONS = schemas.MyPermissionsOut()
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def uuid_or_none(value: Any) -> str | None:
-    """``value`` as a canonical UUID string, or ``None`` when it is not one."""
-    try:
-        return str(uuid.UUID(str(value)))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def subject(community_id: str) -> str:

@@ -15,7 +15,6 @@ def test_something(spaces, actor, community, db):
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -23,10 +22,10 @@ import psycopg2
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from kernel.auth import Actor
 from kernel.config import Settings
 from kernel.testing.containers import ContainerGroup, settings_for_tests
 from services.spaces.service import SpacesService
+from tests.support.records import events, make_actor, query  # noqa: F401  (tests import them from here)
 
 #: every review section, in the order the owner validates them before the pilot
 SECTIONS = ("identity", "objectives", "topics", "rules", "access", "content", "roles", "modules")
@@ -56,31 +55,6 @@ def db(database_url):
     conn.autocommit = True
     yield conn
     conn.close()
-
-
-def query(conn, sql: str, params: Any = None) -> list[tuple]:
-    with conn.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
-
-
-def events(conn, event_type: str | None = None, subject: str | None = None) -> list[dict]:
-    """The ``data`` of the events in the spaces outbox, oldest first, by type and/or subject."""
-    sql = "SELECT envelope FROM outbox WHERE true"
-    params: list[Any] = []
-    if event_type is not None:
-        sql += " AND type = %s"
-        params.append(event_type)
-    if subject is not None:
-        sql += " AND subject = %s"
-        params.append(subject)
-    rows = query(conn, sql + " ORDER BY seq", params)
-    return [(row[0] if isinstance(row[0], dict) else json.loads(row[0]))["data"] for row in rows]
-
-
-def make_actor(role: str = "member", **fields: Any) -> dict:
-    """A signed-in user (a new uuid4) with the platform role ``role``, as RPC calls carry it."""
-    return Actor(user_id=str(uuid.uuid4()), platform_role=role, **fields).as_dict()
 
 
 @pytest.fixture
