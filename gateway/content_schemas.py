@@ -203,6 +203,16 @@ class ContentSchema(ResponseSchema):
     merged = fields.Boolean(
         metadata={"description": "In the answer to a save: whether it was merged with a concurrent save."}
     )
+    accepted_answer_id = fields.String(
+        allow_none=True, metadata={"description": "A question's accepted answer, or null."}
+    )
+    by_expert = fields.Boolean(metadata={"description": "An answer written by a verified expert."})
+    reactions = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "In `GET /v1/contents/{id}`: how many readers added each reaction."},
+    )
+    comments_count = fields.Integer(metadata={"description": "In `GET /v1/contents/{id}`: its visible comments."})
 
 
 class RevisionSchema(ResponseSchema):

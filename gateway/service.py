@@ -12,6 +12,7 @@ from gateway import docs
 from gateway.accounts import AccountRoutes
 from gateway.auth import Authenticator
 from gateway.communities import CommunityRoutes
+from gateway.discussion import DiscussionRoutes
 from gateway.membership import MembershipRoutes
 from gateway.openapi import OPENAPI_VERSION, openapi_json
 from gateway.pagination import PageQuery, page_of
@@ -22,6 +23,7 @@ from gateway.recovery import RecoveryRoutes
 from gateway.routing import route
 from gateway.rpc import ServiceRpc
 from gateway.schemas import PingReportSchema, ServiceSchema
+from gateway.search import SearchRoutes
 from gateway.spaces import SpaceRoutes
 from kernel.config import SERVICES
 from kernel.service import Probes, Readiness
@@ -39,6 +41,8 @@ class GatewayService(
     SpaceRoutes,
     MembershipRoutes,
     PublishingRoutes,
+    DiscussionRoutes,
+    SearchRoutes,
     Probes,
 ):
     name = "gateway"

@@ -34,7 +34,7 @@ from services.publishing import coedition, domain, schemas
 from services.publishing.coedition import Version
 from services.publishing.plugins import ContentType, content_type, content_types
 from services.publishing.rendering import check_body, render
-from services.publishing.storage import ContentStorage
+from services.publishing.storage import ContentStorage, DiscussionStorage
 from services.publishing.visibility import Reader, Visibility
 
 NEW_CONTENT = schemas.NewContent()
@@ -175,7 +175,12 @@ class ContentEntrypoints(Desk):
         enables; a child (reply, answer) under a published parent it can read, in the parent's space.
         Raises InvalidInput, Unprocessable (``unknown-type``, parent rules), NotFound, PermissionDenied,
         Conflict (``archived``, ``module-disabled``, ``parent-not-published``), TooLarge."""
-        caller = signed_in(actor)
+        row, reader = self.create(signed_in(actor), space_id, data)
+        return self.view(row, reader)
+
+    def create(self, caller: Actor, space_id: Any, data: Any, by_expert: bool = False) -> tuple[dict, Reader]:
+        """``create_content``'s work (also an answer's, ``discussion``): the stored draft, its first
+        revision and transition, ``content.created``; and the caller's ``Reader``."""
         clean = load(NEW_CONTENT, data)
         kind = content_type(clean["type"])
         model = AccessReadModel(self.db)
@@ -222,20 +227,22 @@ class ContentEntrypoints(Desk):
                 "fields": fields,
                 "knowledge_level": level,
                 "publish_at": clean["publish_at"],
+                "by_expert": by_expert,
                 "at": at,
             }
         )
         self.contents.insert_revision(content_id, 1, dataclasses.asdict(version_of(row)), caller.user_id, at)
         self.contents.record_transition(content_id, None, "draft", None, caller.user_id, None, at)
         self.emit(CONTENT_CREATED, row)
-        return self.view(row, reader)
+        return row, reader
 
     @rpc
     def get_content(self, actor, content_id):
         """*anon* The item, if the caller reads it (published, within its knowledge level; or
-        unpublished and theirs, co-edited by them, or theirs to approve)."""
+        unpublished and theirs, co-edited by them, or theirs to approve), with its ``reactions`` and
+        ``comments_count``."""
         row, reader = self.located(reader_of(actor), content_id)
-        return self.view(row, reader)
+        return self.view({**row, **DiscussionStorage(self.db).summary(str(row["id"]))}, reader)
 
     @rpc
     def update_content(self, actor, content_id, changes, base_revision=None):

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from kernel.events.catalog.publishing import KNOWLEDGE_LEVELS
+from kernel.events.catalog.publishing import KNOWLEDGE_LEVELS, REACTIONS
 
 #: the parts of an item a save may change
 CHANGEABLE = ("title", "body", "fields", "knowledge_level")
@@ -106,6 +106,11 @@ class ContentOut(Schema):
     updated_at = fields.AwareDateTime()
     my_actions = fields.List(fields.String())
     history = fields.List(fields.Nested(TransitionOut), allow_none=True)
+    accepted_answer_id = fields.UUID(allow_none=True)
+    by_expert = fields.Boolean()
+    #: in ``get_content`` only
+    reactions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    comments_count = fields.Integer()
 
 
 class SavedContentOut(ContentOut):
@@ -141,3 +146,39 @@ class ContentTypeOut(Schema):
     parent = fields.String(allow_none=True)
     co_edited = fields.Boolean()
     fields_ = fields.Raw(data_key="fields", attribute="fields")
+
+
+# -- discussion ---------------------------------------------------------------------------------
+
+#: a comment's Markdown, in characters
+COMMENT_MAX = 10_000
+
+
+class NewComment(_Strict):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=COMMENT_MAX))
+    parent_id = fields.String(load_default=None, allow_none=True)
+
+
+class Reaction(_Strict):
+    reaction = fields.String(required=True, validate=validate.OneOf(REACTIONS))
+
+
+class NewAnswer(_Strict):
+    body = fields.String(required=True, validate=validate.Length(min=1))
+    knowledge_level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(KNOWLEDGE_LEVELS))
+
+
+class CommentOut(Schema):
+    id = fields.UUID()
+    content_id = fields.UUID()
+    parent_id = fields.UUID(allow_none=True)
+    author_id = fields.UUID(allow_none=True)
+    body = fields.String()
+    body_html = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class ReactionsOut(Schema):
+    content_id = fields.UUID()
+    reactions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    mine = fields.List(fields.String())

@@ -4,8 +4,9 @@
 It keeps the local read model of who may do what (``kernel.access``) from the spaces service's
 events (``AccessProjection``, first so that its handler is the one nameko binds), and decides every
 permission on it — no RPC per check. The entrypoints live in mixins, one per concern: ``contents``
-(an item's life, its revisions, the scheduled publications) and ``feeds`` (feeds and the
-moderation queue); nameko collects inherited entrypoints, so this class only names the service.
+(an item's life, its revisions, the scheduled publications), ``feeds`` (feeds and the
+moderation queue), ``search`` (full-text search) and ``discussion`` (comments, reactions,
+answers); nameko collects inherited entrypoints, so this class only names the service.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from __future__ import annotations
 from kernel.access.readmodel import AccessProjection
 from kernel.service import PlatformService
 from services.publishing.contents import ContentEntrypoints
+from services.publishing.discussion import DiscussionEntrypoints
 from services.publishing.feeds import FeedEntrypoints
+from services.publishing.search import SearchEntrypoints
 
 
-class PublishingService(AccessProjection, ContentEntrypoints, FeedEntrypoints, PlatformService):
+class PublishingService(
+    AccessProjection, ContentEntrypoints, FeedEntrypoints, SearchEntrypoints, DiscussionEntrypoints, PlatformService
+):
     name = "publishing"

@@ -19,7 +19,7 @@ from kernel.db import Transaction
 
 COLUMNS = (
     "id, community_id, space_id, type, parent_id, author_id, title, body, body_html, fields, knowledge_level,"
-    " state, step, revision, publish_at, published_at, hidden, created_at, updated_at"
+    " state, step, revision, publish_at, published_at, hidden, created_at, updated_at, accepted_answer_id, by_expert"
 )
 #: the columns ``update`` writes
 UPDATABLE = (
@@ -33,6 +33,7 @@ UPDATABLE = (
     "revision",
     "publish_at",
     "published_at",
+    "accepted_answer_id",
 )
 Condition = tuple[str, Mapping[str, Any]]
 
@@ -50,11 +51,11 @@ class ContentStorage:
     def insert(self, values: Mapping[str, Any]) -> dict:
         row = self.tx.fetchone(
             "INSERT INTO contents (id, community_id, space_id, type, parent_id, author_id, title, body, body_html,"
-            " fields, knowledge_level, state, step, revision, publish_at, created_at, updated_at)"
+            " fields, knowledge_level, state, step, revision, publish_at, created_at, updated_at, by_expert)"
             " VALUES (%(id)s, %(community_id)s, %(space_id)s, %(type)s, %(parent_id)s, %(author_id)s, %(title)s,"
             " %(body)s, %(body_html)s, %(fields)s, %(knowledge_level)s, 'draft', NULL, 1, %(publish_at)s,"
-            f" %(at)s, %(at)s) RETURNING {COLUMNS}",
-            {**values, "fields": Json(values["fields"])},
+            f" %(at)s, %(at)s, %(by_expert)s) RETURNING {COLUMNS}",
+            {"by_expert": False, **values, "fields": Json(values["fields"])},
         )
         assert row is not None
         return row
@@ -202,3 +203,83 @@ class ContentStorage:
             " ORDER BY c.publish_at, c.id LIMIT %s FOR UPDATE OF c SKIP LOCKED",
             (now, limit),
         )
+
+
+COMMENT_COLUMNS = "m.id, m.content_id, m.parent_id, m.author_id, m.body, m.body_html, m.created_at"
+
+
+class DiscussionStorage:
+    """SQL on comments and reactions (``migrations/0002_discussion.sql``). Every read joins the item
+    (alias ``c``) and applies the caller's condition: a comment or a count of an item one may not
+    read is never fetched."""
+
+    def __init__(self, tx: Transaction):
+        self.tx = tx
+
+    def insert_comment(self, values: Mapping[str, Any]) -> dict:
+        row = self.tx.fetchone(
+            "INSERT INTO comments AS m (id, content_id, parent_id, author_id, body, body_html, created_at)"
+            " VALUES (%(id)s, %(content_id)s, %(parent_id)s, %(author_id)s, %(body)s, %(body_html)s, %(at)s)"
+            f" RETURNING {COMMENT_COLUMNS}",
+            values,
+        )
+        assert row is not None
+        return row
+
+    def comment(self, comment_id: str, content_id: str) -> dict | None:
+        """A visible comment of the item (a reply's parent)."""
+        return self.tx.fetchone(
+            f"SELECT {COMMENT_COLUMNS} FROM comments m WHERE m.id = %s AND m.content_id = %s AND NOT m.hidden",
+            (comment_id, content_id),
+        )
+
+    def comments(self, content_id: str, visible: Condition, limit: int, after: Sequence[str] | None) -> list[dict]:
+        """A page of the item's visible comments, oldest first (keyset on created_at, id), if the
+        condition lets the caller read the item."""
+        sql, params = visible
+        where = "m.content_id = %(content_id)s AND NOT m.hidden"
+        if after:
+            where += " AND (m.created_at, m.id) > (%(after_at)s::timestamptz, %(after_id)s::uuid)"
+        return self.tx.fetchall(
+            f"SELECT {COMMENT_COLUMNS} FROM comments m JOIN contents c ON c.id = m.content_id"
+            f" WHERE {where} AND {sql} ORDER BY m.created_at, m.id LIMIT %(limit)s",
+            {
+                **params,
+                "content_id": content_id,
+                "after_at": after[0] if after else None,
+                "after_id": after[1] if after else None,
+                "limit": limit,
+            },
+        )
+
+    def add_reaction(self, content_id: str, user_id: str, reaction: str, at: datetime) -> bool:
+        """Whether the reaction is new (adding it again changes nothing)."""
+        row = self.tx.fetchone(
+            "INSERT INTO reactions (content_id, user_id, reaction, created_at) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING RETURNING reaction",
+            (content_id, user_id, reaction, at),
+        )
+        return row is not None
+
+    def reactions(self, content_id: str, visible: Condition, user_id: str | None = None) -> tuple[dict, list[str]]:
+        """The item's reaction counts and those of ``user_id``, if the condition lets the caller read it."""
+        sql, params = visible
+        rows = self.tx.fetchall(
+            "SELECT r.reaction, count(*) AS n, bool_or(r.user_id = %(me)s::uuid) AS mine FROM reactions r"
+            f" JOIN contents c ON c.id = r.content_id WHERE r.content_id = %(content_id)s AND {sql}"
+            " GROUP BY r.reaction ORDER BY r.reaction",
+            {**params, "content_id": content_id, "me": user_id},
+        )
+        return {row["reaction"]: row["n"] for row in rows}, [row["reaction"] for row in rows if row["mine"]]
+
+    def summary(self, content_id: str) -> dict:
+        """What an item's view shows of its discussion: ``reactions`` (counts) and ``comments_count``
+        (of an item the caller was already found to read)."""
+        row = self.tx.fetchone(
+            "SELECT (SELECT count(*) FROM comments WHERE content_id = %(id)s AND NOT hidden) AS comments_count,"
+            " (SELECT coalesce(jsonb_object_agg(reaction, n), '{}') FROM (SELECT reaction, count(*) AS n"
+            " FROM reactions WHERE content_id = %(id)s GROUP BY reaction) r) AS reactions",
+            {"id": content_id},
+        )
+        assert row is not None
+        return {"comments_count": row["comments_count"], "reactions": dict(row["reactions"])}

@@ -58,7 +58,9 @@ def make_user(url: str, platform_role: str | None = None, settings=None, name: s
     user_id = created.json()["id"]
     if platform_role is not None and platform_role != "member":
         assert settings is not None, "giving a platform role needs the stack's settings"
-        given = call(url, "PUT", f"/v1/users/{user_id}/platform-role", _admin(url, settings), {"role": platform_role})
+        given = call(
+            url, "PUT", f"/v1/users/{user_id}/platform-role", admin_token(url, settings), {"role": platform_role}
+        )
         assert given.status_code == 200, given.text
     return user_id, _token(url, email)  # logged in after the role changed: the token claims it
 
@@ -109,7 +111,8 @@ def launch(url: str, owner_token: str, community_id: str) -> dict:
     return ok(call(url, "POST", path + "/transitions", owner_token, {"to": "live"}))
 
 
-def _admin(url: str, settings) -> str:
+def admin_token(url: str, settings) -> str:
+    """An admin's access token on this stack (made once)."""
     if url not in _admins:
         _admins[url] = make_user(url, "admin", settings)[1]
     return _admins[url]

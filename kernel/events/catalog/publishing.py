@@ -13,6 +13,8 @@ from kernel.events.registry import define
 
 KNOWLEDGE_LEVELS = ("confidential", "extended", "public")
 CONTENT_STATES = ("draft", "submitted", "in_review", "approved", "published", "rejected", "archived")
+#: the reactions a reader may add to a published item (one of each per reader)
+REACTIONS = ("like", "insightful", "thanks", "agree")
 
 
 class ContentFactSchema(Schema):
@@ -73,6 +75,48 @@ class ContentArchivedSchema(ContentFactSchema):
     archived_by = fields.String(required=True)
 
 
+class DiscussionFactSchema(Schema):
+    """What every discussion event (comments, reactions, answers) says about the item's place: no
+    title and never a text — a consumer reads them from publishing, which checks who may."""
+
+    community_id = fields.String(required=True)
+    space_id = fields.String(required=True)
+    knowledge_level = fields.String(required=True, validate=validate.OneOf(KNOWLEDGE_LEVELS))
+
+
+class CommentCreatedSchema(DiscussionFactSchema):
+    comment_id = fields.String(required=True)
+    content_id = fields.String(required=True)
+    author_id = fields.String(required=True)
+    parent_comment_id = fields.String(
+        required=True, allow_none=True, metadata={"description": "The comment it replies to (one level), or null."}
+    )
+
+
+class ReactionAddedSchema(DiscussionFactSchema):
+    content_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    reaction = fields.String(required=True, validate=validate.OneOf(REACTIONS))
+
+
+class AnswerPostedSchema(DiscussionFactSchema):
+    """An answer (a draft until submitted) to a question; ``by_expert``: written by a verified expert."""
+
+    answer_id = fields.String(required=True)
+    question_id = fields.String(required=True)
+    author_id = fields.String(required=True)
+    by_expert = fields.Boolean(required=True)
+
+
+class AnswerAcceptedSchema(DiscussionFactSchema):
+    """The question's accepted answer (replacing any earlier one)."""
+
+    answer_id = fields.String(required=True)
+    question_id = fields.String(required=True)
+    accepted_by = fields.String(required=True)
+    by_expert = fields.Boolean(required=True)
+
+
 CONTENT_CREATED = define(
     "ecommunity.publishing.content.created.v1", ContentCreatedSchema, "A member started a content item (a draft)."
 ).name
@@ -97,7 +141,23 @@ CONTENT_ARCHIVED = define(
     "ecommunity.publishing.content.archived.v1", ContentArchivedSchema, "An item was archived (read-only)."
 ).name
 
+COMMENT_CREATED = define(
+    "ecommunity.publishing.comment.created.v1", CommentCreatedSchema, "A reader commented on a published item."
+).name
+REACTION_ADDED = define(
+    "ecommunity.publishing.reaction.added.v1", ReactionAddedSchema, "A reader reacted to a published item."
+).name
+ANSWER_POSTED = define(
+    "ecommunity.publishing.answer.posted.v1", AnswerPostedSchema, "A member wrote an answer to a question."
+).name
+ANSWER_ACCEPTED = define(
+    "ecommunity.publishing.answer.accepted.v1", AnswerAcceptedSchema, "A question's answer was accepted."
+).name
+
 __all__ = [
+    "ANSWER_ACCEPTED",
+    "ANSWER_POSTED",
+    "COMMENT_CREATED",
     "CONTENT_APPROVED",
     "CONTENT_ARCHIVED",
     "CONTENT_CREATED",
@@ -107,5 +167,7 @@ __all__ = [
     "CONTENT_SUBMITTED",
     "CONTENT_UPDATED",
     "KNOWLEDGE_LEVELS",
+    "REACTIONS",
+    "REACTION_ADDED",
     "ContentFactSchema",
 ]

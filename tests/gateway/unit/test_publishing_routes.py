@@ -51,9 +51,15 @@ OPERATIONS = {
     ("get", "/v1/spaces/{space_id}/feed"): ("space_feed", "optional", 200, None, PAGE, {404}),
     ("get", "/v1/communities/{community_id}/feed"): ("community_feed", "optional", 200, None, PAGE, {404}),
     ("get", "/v1/me/feed"): ("my_feed", True, 200, None, PAGE, set()),
+    # comments, reactions, answers (gateway.discussion)
+    ("get", ONE + "/comments"): ("list_comments", "optional", 200, None, PAGE, {404}),
+    ("post", ONE + "/comments"): ("add_comment", True, 201, "NewComment", set(), {403, 404, 409, 422}),
+    ("post", ONE + "/reactions"): ("react", True, 200, "Reaction", set(), {404, 409}),
+    ("post", ONE + "/answers"): ("post_answer", True, 201, "NewAnswer", set(), {403, 404, 409, 413, 422}),
+    ("post", "/v1/answers/{answer_id}/accept"): ("accept_answer", True, 200, None, set(), DECISION),
 }
 #: operations answering one content item, which carry its revision as ETag
-TAGGED = {"create_content", "get_content", "update_content", "restore_revision"}
+TAGGED = {"create_content", "get_content", "update_content", "restore_revision", "post_answer", "accept_answer"}
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +202,10 @@ def test_the_responses_describe_their_fields(document):
         "my_actions",
         "history",
         "merged",
+        "accepted_answer_id",
+        "by_expert",
+        "reactions",
+        "comments_count",
     } == set(content)
     assert content["state"]["enum"] == list(CONTENT_STATES)
     assert content["knowledge_level"]["enum"] == list(KNOWLEDGE_LEVELS)
