@@ -12,8 +12,10 @@ from gateway import docs
 from gateway.accounts import AccountRoutes
 from gateway.auth import Authenticator
 from gateway.communities import CommunityRoutes
+from gateway.courses import CourseRoutes
 from gateway.discussion import DiscussionRoutes
 from gateway.membership import MembershipRoutes
+from gateway.moderation import ModerationRoutes
 from gateway.openapi import OPENAPI_VERSION, openapi_json
 from gateway.pagination import PageQuery, page_of
 from gateway.people import PeopleRoutes
@@ -42,6 +44,8 @@ class GatewayService(
     MembershipRoutes,
     PublishingRoutes,
     DiscussionRoutes,
+    ModerationRoutes,
+    CourseRoutes,
     SearchRoutes,
     Probes,
 ):

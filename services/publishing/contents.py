@@ -30,7 +30,7 @@ from kernel.events.catalog import (
     CONTENT_UPDATED,
 )
 from kernel.inputs import load, uuid_or_none
-from services.publishing import coedition, domain, schemas
+from services.publishing import coedition, domain, restraints, schemas
 from services.publishing.coedition import Version
 from services.publishing.plugins import ContentType, content_type, content_types
 from services.publishing.rendering import check_body, render
@@ -201,6 +201,7 @@ class ContentEntrypoints(Desk):
                 extra={"module": kind.module},
                 code="module-disabled",
             )
+        restraints.check_writing(self.db, caller, space.id, space.community_id, permissions)
         parent = self._parent(caller, kind, clean["parent_id"], space.id)
         title = domain.check_title(kind.titled, clean["title"])
         check_body(clean["body"])
@@ -376,6 +377,7 @@ class ContentEntrypoints(Desk):
         at = now()
         by = caller.user_id
         if action == "submit":
+            policy = restraints.policy(self.db, str(row["space_id"]), policy)
             row = self.apply(row, domain.submit(item, policy, at), by, at)
             self.emit(CONTENT_SUBMITTED, row, submitted_by=by)
         elif action == "approve":

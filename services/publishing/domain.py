@@ -17,6 +17,7 @@ whose state does not allow it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -355,6 +356,26 @@ def child_level(given: str | None, default: str, parent_level: str) -> str:
 def event_title(title: str | None, knowledge_level: str) -> str | None:
     """The title an event may carry: none for confidential items."""
     return None if knowledge_level == "confidential" else title
+
+
+# -- moderation ------------------------------------------------------------------------------------
+
+
+def check_not_muted(until: datetime | None) -> None:
+    """PermissionDenied ``muted`` while a mute is in force (``until``: its end)."""
+    if until is not None:
+        raise errors.PermissionDenied(
+            f"You are muted in this community until {until.isoformat()}.",
+            extra={"until": until.isoformat()},
+            code="muted",
+        )
+
+
+def slow_mode_wait(last: datetime | None, now: datetime, slow_seconds: int) -> int:
+    """Whole seconds a member still waits before posting again in a slow space (0: they may now)."""
+    if slow_seconds <= 0 or last is None:
+        return 0
+    return max(0, math.ceil((last - now).total_seconds() + slow_seconds))
 
 
 def _invalid(name: str, message: str) -> errors.InvalidInput:

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from kernel.events.catalog.publishing import KNOWLEDGE_LEVELS, REACTIONS
+from kernel.events.catalog.publishing import KNOWLEDGE_LEVELS, REACTIONS, REPORT_CATEGORIES, SANCTION_KINDS
 
 #: the parts of an item a save may change
 CHANGEABLE = ("title", "body", "fields", "knowledge_level")
@@ -182,3 +182,84 @@ class ReactionsOut(Schema):
     content_id = fields.UUID()
     reactions = fields.Dict(keys=fields.String(), values=fields.Integer())
     mine = fields.List(fields.String())
+
+
+# -- courses ------------------------------------------------------------------------------------
+
+
+class Completion(_Strict):
+    user_id = fields.String(required=True)
+
+
+class RegistrationOut(Schema):
+    course_id = fields.UUID()
+    user_id = fields.UUID()
+    registered_at = fields.AwareDateTime()
+    completed_at = fields.AwareDateTime(allow_none=True)
+    completed_by = fields.UUID(allow_none=True)
+
+
+# -- moderation ---------------------------------------------------------------------------------------
+
+
+class NewReport(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    category = fields.String(required=True, validate=validate.OneOf(REPORT_CATEGORIES))
+
+
+class Lock(_Strict):
+    locked = fields.Boolean(required=True)
+
+
+class CrisisMode(_Strict):
+    crisis = fields.Boolean(required=True)
+    slow_seconds = fields.Integer(load_default=0, validate=validate.Range(min=0, max=3600))
+
+
+class NewSanction(_Strict):
+    user_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(SANCTION_KINDS))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    until = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class ReportThreshold(_Strict):
+    report_threshold = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+
+
+class ReportOut(Schema):
+    id = fields.String()
+    content_id = fields.String()
+    category = fields.String()
+    reason = fields.String()
+    created_at = fields.DateTime()
+
+
+class LockOut(Schema):
+    content_id = fields.String(attribute="id")
+    locked = fields.Boolean()
+
+
+class CrisisModeOut(Schema):
+    space_id = fields.String()
+    community_id = fields.String()
+    crisis = fields.Boolean()
+    slow_seconds = fields.Integer()
+    changed_by = fields.String()
+    changed_at = fields.DateTime()
+
+
+class SanctionOut(Schema):
+    id = fields.String()
+    community_id = fields.String()
+    user_id = fields.String()
+    kind = fields.String()
+    reason = fields.String()
+    until = fields.DateTime(allow_none=True)
+    by = fields.String()
+    at = fields.DateTime()
+
+
+class ModerationSettingsOut(Schema):
+    community_id = fields.String()
+    report_threshold = fields.Integer()

@@ -19,7 +19,8 @@ from kernel.db import Transaction
 
 COLUMNS = (
     "id, community_id, space_id, type, parent_id, author_id, title, body, body_html, fields, knowledge_level,"
-    " state, step, revision, publish_at, published_at, hidden, created_at, updated_at, accepted_answer_id, by_expert"
+    " state, step, revision, publish_at, published_at, hidden, created_at, updated_at, accepted_answer_id, by_expert,"
+    " locked"
 )
 #: the columns ``update`` writes
 UPDATABLE = (
@@ -283,3 +284,80 @@ class DiscussionStorage:
         )
         assert row is not None
         return {"comments_count": row["comments_count"], "reactions": dict(row["reactions"])}
+
+
+REGISTRATION_COLUMNS = "course_id, user_id, registered_at, completed_at, completed_by"
+
+
+class CourseStorage:
+    """SQL on course registrations and completions (``migrations/0005_courses.sql``), of a course the
+    caller was already found to read and locked (``ContentStorage.item``)."""
+
+    def __init__(self, tx: Transaction):
+        self.tx = tx
+
+    def registration(self, course_id: str, user_id: str) -> dict | None:
+        return self.tx.fetchone(
+            f"SELECT {REGISTRATION_COLUMNS} FROM course_registrations WHERE course_id = %s AND user_id = %s",
+            (course_id, user_id),
+        )
+
+    def count(self, course_id: str) -> int:
+        row = self.tx.fetchone("SELECT count(*) AS n FROM course_registrations WHERE course_id = %s", (course_id,))
+        assert row is not None
+        return int(row["n"])
+
+    def register(self, course_id: str, user_id: str, at: datetime) -> dict:
+        row = self.tx.fetchone(
+            "INSERT INTO course_registrations (course_id, user_id, registered_at) VALUES (%s, %s, %s)"
+            f" RETURNING {REGISTRATION_COLUMNS}",
+            (course_id, user_id, at),
+        )
+        assert row is not None
+        return row
+
+    def complete(self, course_id: str, user_id: str, by: str, at: datetime) -> dict | None:
+        """The registration marked completed; None when it already was (nothing changes)."""
+        return self.tx.fetchone(
+            "UPDATE course_registrations SET completed_at = %s, completed_by = %s"
+            " WHERE course_id = %s AND user_id = %s AND completed_at IS NULL"
+            f" RETURNING {REGISTRATION_COLUMNS}",
+            (at, by, course_id, user_id),
+        )
+
+    def registrations(self, course_id: str, limit: int, after: Sequence[Any] | None) -> list[dict]:
+        """A page of the course's registrations, oldest first (keyset on registered_at, user_id)."""
+        where = "course_id = %(course_id)s"
+        if after:
+            where += " AND (registered_at, user_id) > (%(after_at)s::timestamptz, %(after_id)s::uuid)"
+        return self.tx.fetchall(
+            f"SELECT {REGISTRATION_COLUMNS} FROM course_registrations WHERE {where}"
+            " ORDER BY registered_at, user_id LIMIT %(limit)s",
+            {
+                "course_id": course_id,
+                "after_at": after[0] if after else None,
+                "after_id": after[1] if after else None,
+                "limit": limit,
+            },
+        )
+
+
+class ErasureStorage:
+    """What an erased account leaves in publishing: its contributions stay, by an anonymous author
+    (``author_id``/``reporter_id`` null); its reactions and course registrations are deleted. Each
+    statement matches nothing the second time, so applying it again changes nothing."""
+
+    def __init__(self, tx: Transaction):
+        self.tx = tx
+
+    def anonymize(self, user_id: str) -> None:
+        for table in ("contents", "content_revisions", "comments"):
+            self.tx.execute(f"UPDATE {table} SET author_id = NULL WHERE author_id = %s", (user_id,))
+        self.tx.execute("DELETE FROM reactions WHERE user_id = %s", (user_id,))
+        self.tx.execute("DELETE FROM course_registrations WHERE user_id = %s", (user_id,))
+        self.tx.execute("UPDATE course_registrations SET completed_by = NULL WHERE completed_by = %s", (user_id,))
+        self.tx.execute("UPDATE reports SET reporter_id = NULL WHERE reporter_id = %s", (user_id,))
+        self.tx.execute("UPDATE content_transitions SET actor_id = NULL WHERE actor_id = %s", (user_id,))
+        self.tx.execute("DELETE FROM sanctions WHERE user_id = %s", (user_id,))  # about them: personal data
+        self.tx.execute("UPDATE sanctions SET by = NULL WHERE by = %s", (user_id,))
+        self.tx.execute("UPDATE space_moderation SET changed_by = NULL WHERE changed_by = %s", (user_id,))

@@ -15,6 +15,12 @@ KNOWLEDGE_LEVELS = ("confidential", "extended", "public")
 CONTENT_STATES = ("draft", "submitted", "in_review", "approved", "published", "rejected", "archived")
 #: the reactions a reader may add to a published item (one of each per reader)
 REACTIONS = ("like", "insightful", "thanks", "agree")
+#: why a reader reports an item
+REPORT_CATEGORIES = ("spam", "abuse", "off_topic", "misinformation", "other")
+#: why an item was hidden
+HIDING_REASONS = ("reports", "moderator")
+#: the sanctions a moderator applies
+SANCTION_KINDS = ("warn", "mute")
 
 
 class ContentFactSchema(Schema):
@@ -117,6 +123,58 @@ class AnswerAcceptedSchema(DiscussionFactSchema):
     by_expert = fields.Boolean(required=True)
 
 
+class CourseRegisteredSchema(DiscussionFactSchema):
+    """A signed-in reader registered to a published course."""
+
+    course_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+
+
+class CourseCompletedSchema(CourseRegisteredSchema):
+    """The course's author or a validator marked a registered user as having completed it."""
+
+    completed_by = fields.String(required=True)
+    completed_at = fields.AwareDateTime(required=True)
+
+
+class ContentReportedSchema(ContentFactSchema):
+    """A signed-in reader reported a published item (once per reader); ``reports``: how many distinct
+    readers have reported it now. No reason text: a moderator reads it from publishing."""
+
+    reporter_id = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(REPORT_CATEGORIES))
+    reports = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ContentHiddenSchema(ContentFactSchema):
+    """An item left the feeds and search (kept for moderators): ``reason`` ``reports`` when enough
+    readers reported it (``hidden_by`` null), ``moderator`` when one hid it."""
+
+    reason = fields.String(required=True, validate=validate.OneOf(HIDING_REASONS))
+    hidden_by = fields.String(required=True, allow_none=True)
+
+
+class SpaceCrisisModeChangedSchema(Schema):
+    """A space entered or left crisis mode (pre-moderation of everything, a slow mode)."""
+
+    space_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    crisis = fields.Boolean(required=True)
+    slow_seconds = fields.Integer(required=True, validate=validate.Range(min=0, max=3600))
+    changed_by = fields.String(required=True)
+
+
+class SanctionAppliedSchema(Schema):
+    """A moderator sanctioned a member (``warn``, or ``mute`` until a date); never the reason text."""
+
+    sanction_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(SANCTION_KINDS))
+    until = fields.AwareDateTime(required=True, allow_none=True)
+    applied_by = fields.String(required=True)
+
+
 CONTENT_CREATED = define(
     "ecommunity.publishing.content.created.v1", ContentCreatedSchema, "A member started a content item (a draft)."
 ).name
@@ -153,6 +211,31 @@ ANSWER_POSTED = define(
 ANSWER_ACCEPTED = define(
     "ecommunity.publishing.answer.accepted.v1", AnswerAcceptedSchema, "A question's answer was accepted."
 ).name
+COURSE_REGISTERED = define(
+    "ecommunity.publishing.course.registered.v1", CourseRegisteredSchema, "A reader registered to a course."
+).name
+COURSE_COMPLETED = define(
+    "ecommunity.publishing.course.completed.v1",
+    CourseCompletedSchema,
+    "A registered user completed a course (marked by its author or a validator).",
+).name
+
+CONTENT_REPORTED = define(
+    "ecommunity.publishing.content.reported.v1", ContentReportedSchema, "A reader reported a published item."
+).name
+CONTENT_HIDDEN = define(
+    "ecommunity.publishing.content.hidden.v1",
+    ContentHiddenSchema,
+    "An item was hidden from feeds and search (enough reports, or a moderator).",
+).name
+SPACE_CRISIS_MODE_CHANGED = define(
+    "ecommunity.publishing.space.crisis_mode_changed.v1",
+    SpaceCrisisModeChangedSchema,
+    "A moderator turned a space's crisis mode on or off, or changed its slow mode.",
+).name
+SANCTION_APPLIED = define(
+    "ecommunity.publishing.sanction.applied.v1", SanctionAppliedSchema, "A moderator warned or muted a member."
+).name
 
 __all__ = [
     "ANSWER_ACCEPTED",
@@ -161,13 +244,22 @@ __all__ = [
     "CONTENT_APPROVED",
     "CONTENT_ARCHIVED",
     "CONTENT_CREATED",
+    "CONTENT_HIDDEN",
     "CONTENT_PUBLISHED",
     "CONTENT_REJECTED",
+    "CONTENT_REPORTED",
     "CONTENT_STATES",
     "CONTENT_SUBMITTED",
     "CONTENT_UPDATED",
+    "COURSE_COMPLETED",
+    "COURSE_REGISTERED",
+    "HIDING_REASONS",
     "KNOWLEDGE_LEVELS",
     "REACTIONS",
     "REACTION_ADDED",
+    "REPORT_CATEGORIES",
+    "SANCTION_APPLIED",
+    "SANCTION_KINDS",
+    "SPACE_CRISIS_MODE_CHANGED",
     "ContentFactSchema",
 ]
