@@ -1,22 +1,18 @@
 """The moderation routes with the publishing RPC mocked (nameko's worker_factory): what each sends to
 the publishing service, what it refuses before calling it, and what it answers."""
 
-import json
 import uuid
-from unittest.mock import Mock
 
 import pytest
-from nameko.testing.services import worker_factory
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
-from gateway.auth import WorkerAuthenticator
 from gateway.openapi import build_openapi
 from gateway.pagination import decode_cursor, encode_cursor
 from gateway.service import GatewayService
 from kernel import errors
 from kernel.auth import Actor
 from kernel.events.catalog.publishing import REPORT_CATEGORIES, SANCTION_KINDS
+from tests.gateway.unit.handlers import answered, gateway_as, rpc_calls
+from tests.gateway.unit.handlers import request as call
 
 ALICE = Actor(user_id=str(uuid.uuid4()), platform_role="member")
 CONTENT_ID = uuid.uuid4()
@@ -36,22 +32,7 @@ SANCTION = {
 
 @pytest.fixture
 def gateway():
-    verifier = Mock()
-    verifier.verify.return_value = ALICE
-    return worker_factory(GatewayService, authenticator=WorkerAuthenticator(verifier, Mock()))
-
-
-def call(method, body=None, query=None, token=True):
-    sent = {"Authorization": "Bearer a-token"} if token else {}
-    return Request(EnvironBuilder(method=method, path="/", json=body, query_string=query, headers=sent).get_environ())
-
-
-def answered(response):
-    return response.status_code, json.loads(response.get_data())
-
-
-def rpc_calls(gateway):
-    return [c.args for c in gateway.services.call.call_args_list]
+    return gateway_as(ALICE)
 
 
 def test_the_moderation_operations_are_documented_under_their_tag():

@@ -2,24 +2,17 @@
 publishing RPC mocked (nameko's worker_factory) — what each sends to the publishing service, what it
 refuses before calling it (bodies, queries, ``If-Match``), and the ``ETag`` it answers with."""
 
-import json
 import uuid
-from unittest.mock import Mock
 
 import pytest
-from nameko.testing.services import worker_factory
-from openapi_spec_validator import validate
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
-from gateway.auth import WorkerAuthenticator
-from gateway.openapi import build_openapi
 from gateway.pagination import decode_cursor, encode_cursor
-from gateway.service import GatewayService
 from kernel import errors
 from kernel.auth import Actor
 from kernel.events.catalog.publishing import CONTENT_STATES, KNOWLEDGE_LEVELS
 from kernel.web import PROBLEM_CONTENT_TYPE
+from tests.gateway.unit.handlers import answered, gateway_as, refused, rpc_calls, valid_document
+from tests.gateway.unit.handlers import request as call
 
 ONE = "/v1/contents/{content_id}"
 PAGE = {"limit", "cursor"}
@@ -62,11 +55,14 @@ OPERATIONS = {
 TAGGED = {"create_content", "get_content", "update_content", "restore_revision", "post_answer", "accept_answer"}
 
 
+@pytest.fixture
+def gateway():
+    return gateway_as(ALICE)
+
+
 @pytest.fixture(scope="module")
 def document():
-    built = build_openapi(GatewayService)
-    validate(built)
-    return built
+    return valid_document()
 
 
 def schema_of(document, reference):
@@ -235,36 +231,6 @@ def test_the_responses_describe_their_fields(document):
 ALICE = Actor(user_id=str(uuid.uuid4()), platform_role="member")
 CONTENT_ID = uuid.uuid4()
 ITEM = {"id": str(CONTENT_ID), "type": "news", "title": "Hello", "revision": 3, "state": "draft", "internal": "x"}
-
-
-@pytest.fixture
-def gateway():
-    verifier = Mock()
-    verifier.verify.return_value = ALICE
-    return worker_factory(GatewayService, authenticator=WorkerAuthenticator(verifier, Mock()))
-
-
-def call(method, body=None, query=None, token=True, headers=None):
-    sent = {"Authorization": "Bearer a-token"} if token else {}
-    builder = EnvironBuilder(
-        method=method, path="/", json=body, query_string=query, headers={**sent, **(headers or {})}
-    )
-    return Request(builder.get_environ())
-
-
-def answered(response):
-    return response.status_code, (json.loads(response.get_data()) if response.get_data() else None)
-
-
-def refused(handler, request, **path):
-    """The per-field errors of the InvalidInput a handler raises (checked by the caller to be before any RPC)."""
-    with pytest.raises(errors.InvalidInput) as caught:
-        handler(request, **path)
-    return caught.value.extra["errors"]
-
-
-def rpc_calls(gateway):
-    return [c.args for c in gateway.services.call.call_args_list]
 
 
 def test_content_types_come_in_an_envelope_to_anyone(gateway):

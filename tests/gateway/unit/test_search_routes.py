@@ -4,20 +4,13 @@ decoded cursor, the filters) and what it refuses before calling it (a strict que
 
 import json
 import uuid
-from unittest.mock import Mock
 
 import pytest
-from nameko.testing.services import worker_factory
-from openapi_spec_validator import validate
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
-from gateway.auth import WorkerAuthenticator
-from gateway.openapi import build_openapi
 from gateway.pagination import decode_cursor, encode_cursor
-from gateway.service import GatewayService
-from kernel import errors
 from kernel.auth import Actor
+from tests.gateway.unit.handlers import gateway_as, request, valid_document
+from tests.gateway.unit.handlers import refused as refused_by
 
 ALICE = Actor(user_id=str(uuid.uuid4()), platform_role="member")
 HIT = {
@@ -33,30 +26,24 @@ HIT = {
 }
 
 
-@pytest.fixture(scope="module")
-def document():
-    built = build_openapi(GatewayService)
-    validate(built)
-    return built
-
-
 @pytest.fixture
 def gateway():
-    verifier = Mock()
-    verifier.verify.return_value = ALICE
-    return worker_factory(GatewayService, authenticator=WorkerAuthenticator(verifier, Mock()))
+    return gateway_as(ALICE)
+
+
+@pytest.fixture(scope="module")
+def document():
+    return valid_document()
 
 
 def call(query=None, token=True):
-    headers = {"Authorization": "Bearer a-token"} if token else {}
-    return Request(EnvironBuilder(method="GET", path="/", query_string=query, headers=headers).get_environ())
+    return request("GET", query=query, token=token)
 
 
 def refused(gateway, query):
-    with pytest.raises(errors.InvalidInput) as caught:
-        gateway.search(call(query))
+    found = refused_by(gateway.search, call(query))
     assert not gateway.services.call.called
-    return caught.value.extra["errors"]
+    return found
 
 
 def test_search_is_documented_with_its_query_and_answers(document):

@@ -2,25 +2,17 @@
 the spaces RPC mocked (nameko's worker_factory) — what each sends to the spaces service, what it
 refuses before calling it, and how pages come back."""
 
-import json
 import uuid
-from unittest.mock import Mock
 
 import pytest
-from nameko.testing.services import worker_factory
-from openapi_spec_validator import validate
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
-from gateway.auth import WorkerAuthenticator
-from gateway.openapi import build_openapi
 from gateway.pagination import decode_cursor, encode_cursor
-from gateway.service import GatewayService
 from kernel import errors
 from kernel.access.rules import PERMISSIONS, STATES, VISIBILITIES
 from kernel.auth import Actor
 from kernel.events.catalog.spaces import ACCESS_MODES, KINDS, POLICIES
 from kernel.web import PROBLEM_CONTENT_TYPE
+from tests.gateway.unit.handlers import answered, gateway_as, refused, request, valid_document
 
 C = "/v1/communities/{community_id}"
 S = "/v1/spaces/{space_id}"
@@ -73,11 +65,18 @@ OPERATIONS = {
 UUID_PARAMETERS = {"community_id", "space_id", "user_id", "request_id"}
 
 
+@pytest.fixture
+def gateway():
+    return gateway_as(ALICE)
+
+
 @pytest.fixture(scope="module")
 def document():
-    built = build_openapi(GatewayService)
-    validate(built)
-    return built
+    return valid_document()
+
+
+def call(method, path, body=None, query=None, token=True):
+    return request(method, body, query, token, path=path)
 
 
 def schema_of(document, reference):
@@ -183,30 +182,6 @@ def test_the_responses_describe_their_fields(document):
 # -- the handlers, with the spaces RPC mocked -----------------------------------------------------
 
 ALICE = Actor(user_id=str(uuid.uuid4()), platform_role="community_creator")
-
-
-@pytest.fixture
-def gateway():
-    verifier = Mock()
-    verifier.verify.return_value = ALICE
-    return worker_factory(GatewayService, authenticator=WorkerAuthenticator(verifier, Mock()))
-
-
-def call(method, path, body=None, query=None, token=True):
-    headers = {"Authorization": "Bearer a-token"} if token else {}
-    builder = EnvironBuilder(method=method, path=path, json=body, query_string=query, headers=headers)
-    return Request(builder.get_environ())
-
-
-def answered(response):
-    return response.status_code, (json.loads(response.get_data()) if response.get_data() else None)
-
-
-def refused(handler, request, **path):
-    """The InvalidInput a handler raises, checked to be raised before any RPC."""
-    with pytest.raises(errors.InvalidInput) as caught:
-        handler(request, **path)
-    return caught.value.extra["errors"]
 
 
 def test_create_community_sends_the_caller_and_the_loaded_body(gateway):
