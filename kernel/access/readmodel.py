@@ -20,6 +20,7 @@ one SQL query (the space, its ancestors, the community and the user's rows) and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import weakref
 from collections.abc import Mapping
@@ -88,7 +89,9 @@ class AccessReadModel:
 
     def space_decision(self, actor, space_id) -> tuple[SpaceAccess, Standing, frozenset[str]] | None:
         """The space, the actor's standing in its community and their permissions there; ``None``
-        when the space does not exist for them (unknown, or hidden by the rules)."""
+        when the space does not exist for them (unknown, or hidden by the rules). The space's
+        ``archived`` says whether it is read-only: archived itself, under an archived space, or in
+        an archived community."""
         space_key = uuid_or_none(space_id)
         if space_key is None:
             return None
@@ -103,10 +106,10 @@ class AccessReadModel:
         standing = Standing(signed_in=user_id is not None, role=head["role"], banned=bool(head["banned"]))
         chain = [_space(row) for row in rows]
         space_roles = {str(row["space_id"]): row["space_role"] for row in rows if row["space_role"] is not None}
-        permissions = rules.space_permissions(community, chain, standing, space_roles)
-        if permissions is None:
+        view = rules.space_view(community, chain, standing, space_roles)
+        if view is None:
             return None
-        return chain[-1], standing, permissions
+        return dataclasses.replace(chain[-1], archived=view.archived), standing, view.permissions
 
     def may(self, actor, action: str, space_id) -> bool:
         """Whether the actor may do ``action`` (one of ``rules.PERMISSIONS``) in the space."""
@@ -114,21 +117,21 @@ class AccessReadModel:
         return permissions is not None and action in permissions
 
     def community(self, actor, community_id) -> tuple[CommunityAccess, Standing] | None:
-        """The community's state and matrix with the actor's standing; ``None`` if the read model
+        """The community's state, matrix and settings with the actor's standing; ``None`` if the read model
         does not know the community (visibility is the caller's next question: ``community_visible``)."""
         key = uuid_or_none(community_id)
         if key is None:
             return None
         user_id = user_id_of(actor)
         row = self.db.fetchone(
-            "SELECT c.community_id, c.state, c.matrix, m.role, m.banned FROM access_communities c"
+            "SELECT c.community_id, c.state, c.matrix, c.settings, m.role, m.banned FROM access_communities c"
             " LEFT JOIN access_members m ON m.community_id = c.community_id AND m.user_id = %s"
             " WHERE c.community_id = %s",
             (uuid_or_none(user_id), key),
         )
         if row is None:
             return None
-        community = CommunityAccess(key, row["state"], rules.matrix_of(row["matrix"]) or {})
+        community = CommunityAccess(key, row["state"], rules.matrix_of(row["matrix"]) or {}, dict(row["settings"]))
         return community, Standing(signed_in=user_id is not None, role=row["role"], banned=bool(row["banned"]))
 
     def community_permissions(self, actor, community_id) -> frozenset[str]:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 PERMISSIONS = (
     "read",
@@ -90,6 +91,8 @@ class CommunityAccess:
     id: str
     state: str
     matrix: Matrix = field(default_factory=dict)
+    #: what other services apply to its content (``CommunitySettingsSchema``: languages, modules, ...)
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,7 @@ class Visibility:
             if found is None:
                 continue
             known[found[0].id] = found
-            settings = self.model.community_settings(found[0].id) or {}
+            settings = found[0].settings
             reader.policies[found[0].id] = domain.Policy.of(settings)
             if found[0].state == "archived":
                 reader.archived_communities.add(found[0].id)

@@ -163,11 +163,11 @@ class CommunityEntrypoints(Workbench):
     def get_community(self, actor, community_id):
         """*anon* The Community; NotFound when it does not exist for the caller."""
         caller = optional_actor(actor)
-        community, _, _ = self.guard.community(caller, community_id)
-        row = self.community_storage.community(community.id)
+        found = self.guard.community(caller, community_id)
+        row = self.community_storage.community(found[0].id)
         if row is None:
             raise errors.NotFound(NO_COMMUNITY, code="community-not-found")
-        return self.community_view(caller, row)
+        return self.community_view(caller, row, found)
 
     # -- settings, change log, review ---------------------------------------------------------------
 
@@ -178,14 +178,14 @@ class CommunityEntrypoints(Workbench):
         caller, user_id = self.signed_in(actor)
         row = self.locked_community(community_id)
         community_id = str(row["id"])
-        self.guard.community(caller, community_id, "configure")
+        found = self.guard.community(caller, community_id, "configure")
         clean = load(CHANGES, changes)
         if "charter" in clean:
             merged = domain.check_charter({**row["charter"], **clean["charter"]}, row["matrix"], content_types())
             clean["charter"] = {key: merged[key] for key in clean["charter"]}
         changed = domain.community_changes(row, clean)
         if not changed:
-            return self.community_view(caller, row)
+            return self.community_view(caller, row, found)
         values = {change.setting: change.after for change in changed if change.section == "identity"}
         if "charter" in clean:
             values["charter"] = {**row["charter"], **clean["charter"]}

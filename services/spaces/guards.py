@@ -45,7 +45,7 @@ class Guard:
         if found is None:
             raise errors.NotFound(NO_SPACE, code="space-not-found")
         space, standing, permissions = found
-        if permission is not None:
+        if permission is not None:  # ``archived``: read-only, itself, by an ancestor or by its community
             self.require(permissions, permission, None if not space.archived else "archived")
         return space, standing, permissions
 

@@ -16,7 +16,6 @@ from kernel import errors, paging
 from kernel.entrypoints import rpc
 from kernel.events.catalog import SPACE_MEMBER_ADDED, SPACE_MEMBER_REMOVED
 from kernel.inputs import load
-from services.spaces.guards import Guard
 from services.spaces.tree import Workbench, now, subject, uuid_or_none
 
 
@@ -110,9 +109,7 @@ class SpaceMemberEntrypoints(Workbench):
         """The space (locked with its community) where the caller holds ``manage_members`` and which
         keeps its own members."""
         key, community = self.locked_community_of_space(space_id)
-        space, _, permissions = self.guard.space(caller, key)
-        archived = space.archived or community["state"] == "archived"
-        Guard.require(permissions, "manage_members", "archived" if archived else None)
+        space, _, _ = self.guard.space(caller, key, "manage_members")
         if not space.own_members:
             raise errors.Conflict(
                 "This space shares the community's members; set own_members on it first.",

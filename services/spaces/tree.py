@@ -230,7 +230,7 @@ class TreeEntrypoints(Workbench):
         own gets the owner's and managers' rows."""
         caller, user_id = self.signed_in(actor)
         space_id, row = self.locked_community_of_space(space_id)
-        self._changeable(caller, space_id, row)
+        self._changeable(caller, space_id)
         clean = load(SPACE_CHANGES, changes)
         current = self.community_storage.space(space_id)
         assert current is not None
@@ -261,7 +261,7 @@ class TreeEntrypoints(Workbench):
         """``configure``: the space and its whole sub-tree become read-only (one space.archived)."""
         caller, user_id = self.signed_in(actor)
         space_id, row = self.locked_community_of_space(space_id)
-        self._changeable(caller, space_id, row)
+        self._changeable(caller, space_id)
         tree = self.community_storage.subtree(space_id)
         self.community_storage.archive_spaces(tree, now())
         self.facts.record(
@@ -283,7 +283,7 @@ class TreeEntrypoints(Workbench):
         caller, user_id = self.signed_in(actor)
         space_id, row = self.locked_community_of_space(space_id)
         community_id = str(row["id"])
-        self._changeable(caller, space_id, row)
+        self._changeable(caller, space_id)
         clean = load(MOVE, {"parent_id": parent_id})
         new_parent = None
         if clean["parent_id"] is None:
@@ -321,7 +321,7 @@ class TreeEntrypoints(Workbench):
         caller, user_id = self.signed_in(actor)
         space_id, row = self.locked_community_of_space(space_id)
         community_id = str(row["id"])
-        self._changeable(caller, space_id, row)
+        self._changeable(caller, space_id)
         clean = load(SPACE_PERMISSIONS, {"inherit": inherit, "matrix": matrix})
         override = None if clean["inherit"] else domain.space_matrix(clean["matrix"], row["matrix"])
         current = self.community_storage.space(space_id)
@@ -355,12 +355,10 @@ class TreeEntrypoints(Workbench):
 
     # -- helpers ------------------------------------------------------------------------------------
 
-    def _changeable(self, caller: Actor, space_id: str, community: dict) -> tuple[SpaceAccess, Standing]:
+    def _changeable(self, caller: Actor, space_id: str) -> tuple[SpaceAccess, Standing]:
         """The space, if the caller sees it and holds ``configure`` there; an archived space or
         community is Conflict ``archived``."""
-        space, standing, permissions = self.guard.space(caller, space_id)
-        archived = space.archived or community["state"] == "archived"
-        Guard.require(permissions, "configure", "archived" if archived else None)
+        space, standing, _ = self.guard.space(caller, space_id, "configure")
         return space, standing
 
     def _space_out(self, caller: Actor | None, space_id: str, permissions=None) -> dict:
