@@ -106,9 +106,37 @@ class ValidationStepInputSchema(Schema):
     role = fields.String(required=True, validate=ROLE_NAME)
 
 
-class ContentValidationInputSchema(Schema):
-    mode = fields.String(required=True, validate=validate.OneOf(VALIDATION_MODES))
-    steps = fields.List(fields.Nested(ValidationStepInputSchema), validate=validate.Length(max=10))
+CONTENT_TYPE_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$")
+RULE = (
+    "none: published on submit; pre_moderation: one approval by `moderate` or `validate`; multi_step: the "
+    "steps in order, each approved by its role."
+)
+
+
+def steps_input() -> fields.List:
+    return fields.List(
+        fields.Nested(ValidationStepInputSchema),
+        validate=validate.Length(max=10),
+        metadata={"description": "Ordered steps; at least one unless the mode is none."},
+    )
+
+
+class ValidationRuleInputSchema(Schema):
+    mode = fields.String(required=True, validate=validate.OneOf(VALIDATION_MODES), metadata={"description": RULE})
+    steps = steps_input()
+
+
+def type_rules_input() -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=CONTENT_TYPE_NAME),
+        values=fields.Nested(ValidationRuleInputSchema),
+        validate=validate.Length(max=30),
+        metadata={"description": "Rules of their own for some content types (by type name)."},
+    )
+
+
+class ContentValidationInputSchema(ValidationRuleInputSchema):
+    types = type_rules_input()
 
 
 class CharterInputSchema(Schema):
@@ -176,9 +204,17 @@ class ValidationStepSchema(ResponseSchema):
     role = fields.String(required=True)
 
 
-class ContentValidationSchema(ResponseSchema):
+class ValidationRuleSchema(ResponseSchema):
     mode = fields.String(metadata={"enum": list(VALIDATION_MODES)})
     steps = fields.List(fields.Nested(ValidationStepSchema))
+
+
+class ContentValidationSchema(ValidationRuleSchema):
+    types = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ValidationRuleSchema),
+        metadata={"description": "Rules of their own for some content types."},
+    )
 
 
 class CharterSchema(ResponseSchema):

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from gateway.charter import MODULE_NAME, ROLE_NAME, SLUG, UuidText, matrix_field, text
+from gateway.charter import (
+    MODULE_NAME,
+    ROLE_NAME,
+    RULE,
+    SLUG,
+    VALIDATION_MODES,
+    ContentValidationSchema,
+    UuidText,
+    matrix_field,
+    steps_input,
+    text,
+    type_rules_input,
+)
 from gateway.communities import NO_COMMUNITY, ChangesSchema, caller
 from gateway.pagination import PageQuery, page_from, page_of
 from gateway.routing import OPTIONAL, route
@@ -86,6 +98,20 @@ class SpacePermissionsSchema(Schema):
             raise ValidationError("A space that inherits has no matrix of its own: omit it.", "matrix")
 
 
+class SpaceValidationSchema(Schema):
+    inherit = fields.Boolean(
+        required=True,
+        metadata={"description": "true: follow the parent space's policy (at the root, the charter's); nothing else."},
+    )
+    mode = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(VALIDATION_MODES),
+        metadata={"description": f"The space's own rule for every content type. {RULE}"},
+    )
+    steps = steps_input()
+    types = type_rules_input()
+
+
 class SpaceSchema(ResponseSchema):
     id = fields.String(required=True)
     community_id = fields.String(required=True)
@@ -105,6 +131,14 @@ class SpaceSchema(ResponseSchema):
     )
     modules = fields.List(fields.String(), metadata={"description": "The modules enabled in the space."})
     own_members = fields.Boolean(metadata={"description": "Whether the space keeps its own member list."})
+    validation = fields.Nested(
+        ContentValidationSchema,
+        allow_none=True,
+        metadata={
+            "description": "The space's own validation policy (`mode` optional, `types`); null: its parent's "
+            "(at the root, the charter's)."
+        },
+    )
     archived = fields.Boolean()
     my_permissions = fields.List(
         fields.String(metadata={"enum": list(PERMISSIONS)}), metadata={"description": "What the caller may do here."}
@@ -261,6 +295,25 @@ class SpaceRoutes:
         return self.services.call(
             "spaces", "set_space_permissions", actor.as_dict(), str(space_id), body["inherit"], body.get("matrix")
         )
+
+    @route(
+        "PUT",
+        "/v1/spaces/{space_id:uuid}/validation",
+        summary="Set or inherit a space's validation policy",
+        tags=["spaces"],
+        body=SpaceValidationSchema,
+        response=SpaceSchema,
+        auth=True,
+        responses={403: CONFIGURE_HERE, 404: NO_SPACE, 409: ARCHIVED_SPACE},
+    )
+    def set_space_validation(self, request, space_id, body, actor):
+        """Needs `configure` in the space. How its content (and its sub-spaces' that inherit) is
+        validated: `inherit: true`, or a `mode` with its `steps` for every content type and/or
+        `types`, rules for some content types. For an item, the nearest rule wins: the space's rule for
+        its type, then the space's own mode, then its parent's, up to the charter's (`types`, then
+        `mode`). Steps name roles of the community; types are installed content types (else a 400).
+        Logged as `space.validation` in the change log; it clears the review's content section."""
+        return self.services.call("spaces", "set_space_validation", actor.as_dict(), str(space_id), body)
 
     @route(
         "GET",

@@ -144,18 +144,24 @@ class AccessReadModel:
         (``found``: the community and standing when the caller already has them)."""
         return {space_id: view.permissions for space_id, view in self.space_views(actor, community_id, found).items()}
 
-    def space_views(self, actor, community_id, found=None) -> dict[str, rules.SpaceView]:
+    def space_rows(self, community_id) -> list[dict]:
+        """The read model's rows of the community's spaces, with what other services apply to their
+        content (``modules``, ``validation``: null when the space follows its parent)."""
+        return self.db.fetchall(
+            "SELECT space_id, community_id, parent_id, visibility, archived, matrix, own_members, modules, validation"
+            " FROM access_spaces WHERE community_id = %s",
+            (str(community_id),),
+        )
+
+    def space_views(self, actor, community_id, found=None, rows=None) -> dict[str, rules.SpaceView]:
         """The actor's view (role, permissions, read-only, whether their role reads) of every space
-        of the community they may see."""
+        of the community they may see (``rows``: its ``space_rows`` when the caller has them)."""
         found = found or self.community(actor, community_id)
         if found is None:
             return {}
         community, standing = found
-        rows = self.db.fetchall(
-            "SELECT space_id, community_id, parent_id, visibility, archived, matrix, own_members"
-            " FROM access_spaces WHERE community_id = %s",
-            (community.id,),
-        )
+        if rows is None:
+            rows = self.space_rows(community.id)
         return rules.space_views(
             community, [_space(row) for row in rows], standing, self._space_roles(actor, community.id, standing)
         )
@@ -278,11 +284,11 @@ class AccessReadModel:
         matrix = snapshot.get("matrix")
         self.db.execute(
             "INSERT INTO access_spaces"
-            " (space_id, community_id, parent_id, visibility, archived, matrix, own_members, modules, revision)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " (space_id, community_id, parent_id, visibility, archived, matrix, own_members, modules, validation,"
+            " revision) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (space_id) DO UPDATE SET parent_id = EXCLUDED.parent_id,"
             " visibility = EXCLUDED.visibility, archived = EXCLUDED.archived, matrix = EXCLUDED.matrix,"
-            " own_members = EXCLUDED.own_members, modules = EXCLUDED.modules,"
+            " own_members = EXCLUDED.own_members, modules = EXCLUDED.modules, validation = EXCLUDED.validation,"
             " revision = EXCLUDED.revision WHERE access_spaces.revision < EXCLUDED.revision",
             (
                 snapshot["space_id"],
@@ -293,6 +299,7 @@ class AccessReadModel:
                 None if matrix is None else _json(matrix),
                 bool(snapshot.get("own_members")),
                 snapshot.get("modules"),
+                None if snapshot.get("validation") is None else _json(snapshot["validation"]),
                 revision,
             ),
         )

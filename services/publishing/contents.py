@@ -110,7 +110,8 @@ class Desk:
         kind = content_types().get(row["type"])
         item = domain.Item.of(row, co_edited=kind is not None and kind.co_edited)
         space_id, community_id = str(row["space_id"]), str(row["community_id"])
-        return item, reader.caller_in(space_id), reader.policy(community_id), reader.read_only(space_id, community_id)
+        policy = reader.policy(space_id, row["type"])
+        return item, reader.caller_in(space_id), policy, reader.read_only(space_id, community_id)
 
     def view(self, row: dict, reader: Reader, history: bool = True, merged: bool | None = None) -> dict:
         """The item as the caller sees it: ``my_actions`` and, for who moderates or validates in its

@@ -1,8 +1,9 @@
 """The publishing service's rules, free of nameko and SQL (docs/publishing.md, "The workflow").
 
 - ``TRANSITIONS``: the states an item may go to from each state;
-- ``Policy``: the community's validation setting (``none``, ``pre_moderation``, ``multi_step`` with its
-  steps), read from the community's settings in the access read model;
+- ``Policy``: how an item is validated (``none``, ``pre_moderation``, ``multi_step`` with its steps),
+  chosen (``Policy.applying``) among its space's, its ancestors' and its charter's policies in the
+  access read model: per space and per content type;
 - who may do what with an item (``Caller``: their permissions and role in the item's space) and what
   each action does (``submit``, ``approve``, ``reject``, ``publish``, ``archive``, ``edit``), as a list
   of ``Move`` (one per recorded transition);
@@ -18,7 +19,7 @@ whose state does not allow it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -77,21 +78,36 @@ class Policy:
     steps: tuple[Step, ...] = ()
 
     @classmethod
-    def of(cls, settings: Mapping[str, Any] | None) -> Policy:
-        """The policy in a community's settings (``{"validation": {mode, steps}}``); ``none`` when
-        the settings say nothing (or something this service does not know)."""
-        validation = (settings or {}).get("validation") or {}
-        mode = validation.get("mode")
+    def of(cls, rule: Mapping[str, Any]) -> Policy:
+        """The policy of one rule (``{mode, steps}``); ``none`` for a mode this service does not know,
+        one approval for a ``multi_step`` without steps."""
+        mode = rule.get("mode")
         if mode not in MODES:
             return cls()
         steps = tuple(
             Step(str(step["name"]), str(step["role"]))
-            for step in validation.get("steps") or ()
+            for step in rule.get("steps") or ()
             if isinstance(step, Mapping) and "name" in step and "role" in step
         )
         if mode == "multi_step" and not steps:
             return cls("pre_moderation")
         return cls(mode, steps if mode == "multi_step" else ())
+
+    @classmethod
+    def applying(cls, validations: Iterable[Mapping[str, Any] | None], content_type: str) -> Policy:
+        """The policy for an item of ``content_type``, from the validation policies that may apply
+        to it, nearest first (its space's own, its ancestors', then the charter's; ``None``: the
+        place follows its parent): the first with a rule for the type, or else a mode of its own,
+        wins; ``none`` when none says anything."""
+        for validation in validations:
+            if not isinstance(validation, Mapping):
+                continue
+            typed = (validation.get("types") or {}).get(content_type)
+            if isinstance(typed, Mapping):
+                return cls.of(typed)
+            if validation.get("mode") is not None:
+                return cls.of(validation)
+        return cls()
 
     def step_at(self, index: int | None) -> Step | None:
         """The step at ``index``; ``None`` outside the steps (they changed since the item entered)."""

@@ -28,8 +28,9 @@ def in_crisis(db, space_id: str) -> bool:
 
 
 def policy(db, space_id: str, usual: domain.Policy) -> domain.Policy:
-    """The policy an item submitted in the space follows: pre-moderation while it is in crisis."""
-    return CRISIS_POLICY if in_crisis(db, space_id) else usual
+    """The policy an item submitted in the space follows: while it is in crisis, pre-moderation
+    instead of publishing on submit (a policy that validates already stays as it is)."""
+    return CRISIS_POLICY if usual.mode == "none" and in_crisis(db, space_id) else usual
 
 
 def check_writing(

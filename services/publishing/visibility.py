@@ -11,7 +11,7 @@ An item is read (docs/publishing.md, "Knowledge levels") by whoever may ``read``
 
 Unpublished (and hidden) items are read, in a space one sees, by their author, and within the
 knowledge level by co-editors of co-edited types and by who approves in the space (``moderate``,
-``validate`` or a validation step's role).
+``validate`` or, for the item's type, a validation step's role).
 
 ``Visibility(db).reader(actor, community_ids)`` reads the caller's standing from the access read
 model (``AccessReadModel.community``, the read model's tables) and decides each space with the
@@ -57,9 +57,13 @@ class Reader:
 
     user_id: str | None
     places: dict[str, Place] = field(default_factory=dict)
-    policies: dict[str, domain.Policy] = field(default_factory=dict)
+    #: each known space's community, parent and own validation policy (``None``: its parent's)
+    spaces: dict[str, tuple[str, str | None, Mapping[str, Any] | None]] = field(default_factory=dict)
+    #: each community's charter validation policy
+    charters: dict[str, Mapping[str, Any] | None] = field(default_factory=dict)
     archived_communities: set[str] = field(default_factory=set)
     _params: dict[str, Any] | None = field(default=None, repr=False)
+    _policies: dict[tuple[str, str], domain.Policy] = field(default_factory=dict, repr=False)
 
     # -- rules' inputs ---------------------------------------------------------------------------
 
@@ -69,8 +73,26 @@ class Reader:
             return domain.Caller(self.user_id)
         return domain.Caller(self.user_id, place.permissions, place.role)
 
-    def policy(self, community_id: str) -> domain.Policy:
-        return self.policies.get(str(community_id), domain.Policy())
+    def policy(self, space_id: str, content_type: str) -> domain.Policy:
+        """How an item of ``content_type`` in the space is validated (``domain.Policy.applying``)."""
+        key = (str(space_id), content_type)
+        if key not in self._policies:
+            self._policies[key] = domain.Policy.applying(self._validations(str(space_id)), content_type)
+        return self._policies[key]
+
+    def _validations(self, space_id: str) -> list[Mapping[str, Any] | None]:
+        """The space's own policy, its ancestors', then its community's charter's."""
+        if space_id not in self.spaces:
+            return []
+        community_id = self.spaces[space_id][0]
+        found: list[Mapping[str, Any] | None] = []
+        current: str | None = space_id
+        while current is not None and current in self.spaces and len(found) <= len(self.spaces):
+            _, parent, validation = self.spaces[current]
+            found.append(validation)
+            current = parent
+        found.append(self.charters.get(community_id))
+        return found
 
     def read_only(self, space_id: str, community_id: str) -> bool:
         place = self.places.get(str(space_id))
@@ -87,12 +109,20 @@ class Reader:
     def _compute_params(self) -> dict[str, Any]:
         places = self.places.values()
         co_edited = sorted(name for name, kind in content_types().items() if kind.co_edited)
-        steps: list[str] = []
+        types = sorted(content_types())
+        steps: list[str] = []  # space:type:step where the caller's role holds the step
+        approve: list[str] = []  # space:type where the caller approves something
         for place in places:
-            policy = self.policy(place.community_id)
-            steps.extend(
-                f"{place.space_id}:{index}" for index, step in enumerate(policy.steps) if step.role == place.role
-            )
+            caller = domain.Caller(self.user_id, place.permissions, place.role)
+            for name in types:
+                policy = self.policy(place.space_id, name)
+                if domain.may_approve_somewhere(caller, policy):
+                    approve.append(f"{place.space_id}:{name}")
+                steps.extend(
+                    f"{place.space_id}:{name}:{index}"
+                    for index, step in enumerate(policy.steps)
+                    if step.role == place.role
+                )
         return {
             "v_user": self.user_id,
             "v_public": [p.space_id for p in places],
@@ -100,13 +130,7 @@ class Reader:
             "v_confidential": [p.space_id for p in places if p.reads_confidential],
             "v_co_edited": co_edited,
             "v_co_edit": [p.space_id for p in places if "co_edit" in p.permissions],
-            "v_approve": [
-                p.space_id
-                for p in places
-                if domain.may_approve_somewhere(
-                    domain.Caller(self.user_id, p.permissions, p.role), self.policy(p.community_id)
-                )
-            ],
+            "v_approve": approve,
             "v_moderate": [p.space_id for p in places if "moderate" in p.permissions],
             "v_premoderate": [p.space_id for p in places if p.permissions & domain.APPROVING],
             "v_steps": steps,
@@ -135,7 +159,7 @@ class Reader:
             f" AND ({a}.author_id = %(v_user)s::uuid"
             f" OR ({self.knowledge(a)} AND (({a}.type = ANY(%(v_co_edited)s::text[])"
             f" AND {a}.space_id = ANY(%(v_co_edit)s::uuid[]))"
-            f" OR ({a}.state <> 'draft' AND {a}.space_id = ANY(%(v_approve)s::uuid[])))))))"
+            f" OR ({a}.state <> 'draft' AND ({a}.space_id::text || ':' || {a}.type) = ANY(%(v_approve)s::text[])))))))"
         )
         return sql, self.params()
 
@@ -146,7 +170,7 @@ class Reader:
         sql = (
             f"((({a}.state = 'submitted' AND {a}.space_id = ANY(%(v_premoderate)s::uuid[]))"
             f" OR ({a}.state = 'in_review' AND ({a}.space_id = ANY(%(v_moderate)s::uuid[])"
-            f" OR ({a}.space_id::text || ':' || {a}.step::text) = ANY(%(v_steps)s::text[]))))"
+            f" OR ({a}.space_id::text || ':' || {a}.type || ':' || {a}.step::text) = ANY(%(v_steps)s::text[]))))"
             f" AND {self.knowledge(a)})"
         )
         return sql, self.params()
@@ -170,11 +194,15 @@ class Visibility:
                 continue
             known[found[0].id] = found
             settings = found[0].settings
-            reader.policies[found[0].id] = domain.Policy.of(settings)
+            reader.charters[found[0].id] = settings.get("validation")
             if found[0].state == "archived":
                 reader.archived_communities.add(found[0].id)
             extended = _extended(actor, settings)
-            for view in self.model.space_views(actor, found[0].id, found).values():
+            rows = self.model.space_rows(found[0].id)
+            for row in rows:
+                parent = None if row["parent_id"] is None else str(row["parent_id"])
+                reader.spaces[str(row["space_id"])] = (found[0].id, parent, row["validation"])
+            for view in self.model.space_views(actor, found[0].id, found, rows).values():
                 reader.places[view.space_id] = Place(
                     space_id=view.space_id,
                     community_id=found[0].id,

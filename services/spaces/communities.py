@@ -321,7 +321,13 @@ class CommunityEntrypoints(Workbench):
         if matrix == domain.canonical_matrix(row["matrix"]):
             return self._roles_view(matrix)
         storage = self.community_storage
-        removed = domain.check_removed_roles(row["matrix"], matrix, storage.role_holders(community_id), row["charter"])
+        removed = domain.check_removed_roles(
+            row["matrix"],
+            matrix,
+            storage.role_holders(community_id),
+            row["charter"],
+            storage.validations_of(community_id),
+        )
         at = now()
         storage.update_community(community_id, {"matrix": matrix}, at)
         self.clear_sections(community_id, [domain.Change("roles", "matrix", row["matrix"], matrix)], user_id, at)

@@ -211,20 +211,35 @@ def secured_default(community: Mapping[str, Iterable[str]]) -> dict[str, list[st
     return canonical_matrix({role: community.get(role, ()) for role in ("owner", "manager")})
 
 
-def charter_roles(charter: Mapping[str, Any]) -> set[str]:
-    """The roles a charter names: the default role of new members and each validation step's role."""
+def validation_roles(validation: Mapping[str, Any] | None) -> set[str]:
+    """The roles a validation policy (a charter's or a space's) gives steps to, in every rule."""
+    validation = validation or {}
+    rules = [validation, *(validation.get("types") or {}).values()]
+    return {step.get("role") for rule in rules for step in rule.get("steps") or ()}
+
+
+def charter_roles(charter: Mapping[str, Any], spaces_validations: Iterable[Mapping[str, Any] | None] = ()) -> set[str]:
+    """The roles a charter names: the default role of new members and each validation step's role
+    (also in the policies of ``spaces_validations``)."""
     named = {charter.get("membership", {}).get("default_role")}
-    named.update(step.get("role") for step in charter.get("validation", {}).get("steps", []))
+    named.update(validation_roles(charter.get("validation")))
+    for validation in spaces_validations:
+        named.update(validation_roles(validation))
     return {role for role in named if role}
 
 
 def check_removed_roles(
-    old: Mapping[str, Any], new: Mapping[str, Any], holders: Mapping[str, int], charter: Mapping[str, Any]
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    holders: Mapping[str, int],
+    charter: Mapping[str, Any],
+    spaces_validations: Iterable[Mapping[str, Any] | None] = (),
 ) -> list[str]:
     """The custom roles ``new`` drops from ``old``; raises Conflict ``role-in-use`` when a member
-    still holds one (``holders``: members per role) or the charter names it."""
+    still holds one (``holders``: members per role) or the charter (or a space's validation policy)
+    names it."""
     removed = sorted(set(old) - set(new))
-    named = charter_roles(charter)
+    named = charter_roles(charter, spaces_validations)
     for role in removed:
         if holders.get(role, 0) or role in named:
             raise errors.Conflict(
@@ -256,15 +271,39 @@ def check_charter(charter: Mapping[str, Any], roles: Collection[str], content_ty
     unknown = sorted(set(clean["content_types"]) - set(content_types))
     if unknown:
         raise _invalid("charter.content_types", f"No installed module brings: {', '.join(unknown)}.")
-    validation = clean["validation"]
-    if validation["mode"] == "none" and validation["steps"]:
-        raise _invalid("charter.validation", "Without validation there are no steps.")
-    if validation["mode"] != "none" and not validation["steps"]:
-        raise _invalid("charter.validation", "Validation needs at least one step.")
-    stray = sorted({step["role"] for step in validation["steps"]} - set(roles))
-    if stray:
-        raise _invalid("charter.validation", f"Not roles of this community: {', '.join(stray)}.")
+    check_validation(clean["validation"], roles, content_types, "charter.validation")
     return clean
+
+
+def check_validation(
+    validation: Mapping[str, Any], roles: Collection[str], content_types: Collection[str], field: str
+) -> None:
+    """A validation policy (the charter's, or a space's own) checked: each rule with a mode has steps
+    unless ``none``, none without; steps name roles of the community; ``types`` are installed
+    content types. Raises InvalidInput on ``field``."""
+    rules = {"": validation, **{f" for '{name}'": rule for name, rule in (validation.get("types") or {}).items()}}
+    for where, rule in rules.items():
+        if rule.get("mode") == "none" and rule.get("steps"):
+            raise _invalid(field, f"Without validation there are no steps{where}.")
+        if rule.get("mode") not in (None, "none") and not rule.get("steps"):
+            raise _invalid(field, f"Validation needs at least one step{where}.")
+    stray = sorted(validation_roles(validation) - set(roles))
+    if stray:
+        raise _invalid(field, f"Not roles of this community: {', '.join(stray)}.")
+    unknown = sorted(set(validation.get("types") or ()) - set(content_types))
+    if unknown:
+        raise _invalid(field, f"No installed module brings: {', '.join(unknown)}.")
+
+
+def space_validation(clean: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a space stores of a checked ``SpaceValidation`` input: ``None`` when it inherits, else
+    its own rule (``mode`` and ``steps``, when it has one) and ``types``."""
+    if clean["inherit"]:
+        return None
+    own: dict[str, Any] = {"types": dict(clean.get("types") or {})}
+    if clean.get("mode") is not None:
+        own.update(mode=clean["mode"], steps=list(clean.get("steps") or []))
+    return own
 
 
 # -- modules -------------------------------------------------------------------------------------

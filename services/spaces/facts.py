@@ -64,7 +64,7 @@ class Facts:
     def space_access(self, space_id: str) -> dict:
         """The access snapshot of a space, as its events carry it."""
         row = self.db.fetchone(
-            "SELECT id, community_id, parent_id, visibility, archived_at, matrix, own_members, modules"
+            "SELECT id, community_id, parent_id, visibility, archived_at, matrix, own_members, modules, validation"
             " FROM spaces WHERE id = %s",
             (space_id,),
         )
@@ -79,4 +79,5 @@ class Facts:
             "matrix": row["matrix"],
             "own_members": row["own_members"],
             "modules": None if row["modules"] is None else list(row["modules"]),
+            "validation": row["validation"],
         }

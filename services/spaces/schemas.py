@@ -15,6 +15,7 @@ from services.spaces.domain import SECTIONS, SLUG_MAX, SLUG_PATTERN
 KNOWLEDGE_LEVELS = ("confidential", "extended", "public")
 VALIDATION_MODES = ("none", "pre_moderation", "multi_step")
 LANGUAGE = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
+CONTENT_TYPE = r"^[a-z][a-z0-9_]{0,39}$"
 ITEM_ID = r"^[a-z][a-z0-9_-]{0,39}$"
 
 
@@ -89,9 +90,49 @@ class Step(_Strict):
     role = fields.String(required=True, validate=validate.Length(min=1, max=40))
 
 
-class Validation(_Strict):
+def _steps() -> fields.List:
+    return fields.List(fields.Nested(Step), load_default=list, validate=validate.Length(max=10))
+
+
+class Rule(_Strict):
+    """How items are validated: ``mode`` and, unless ``none``, the ordered ``steps``."""
+
     mode = fields.String(required=True, validate=validate.OneOf(VALIDATION_MODES))
-    steps = fields.List(fields.Nested(Step), load_default=list, validate=validate.Length(max=10))
+    steps = _steps()
+
+
+def _type_rules() -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=validate.Regexp(CONTENT_TYPE)),
+        values=fields.Nested(Rule),
+        load_default=dict,
+        validate=validate.Length(max=30),
+    )
+
+
+class Validation(Rule):
+    """The charter's policy: a rule for every content type, and ``types``: rules of their own for some."""
+
+    types = _type_rules()
+
+
+class SpaceValidation(_Strict):
+    """A space's policy: ``inherit`` (its parent's, at the root the charter's), or a rule of its own
+    (``mode``, ``steps``) and/or rules for some content types (``types``)."""
+
+    inherit = fields.Boolean(required=True, truthy={True}, falsy={False})
+    mode = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(VALIDATION_MODES))
+    steps = _steps()
+    types = _type_rules()
+
+    @validates_schema
+    def _own_rule_when_not_inherited(self, data: dict, **kwargs: Any) -> None:
+        if data["inherit"] and (data.get("mode") is not None or data.get("steps") or data.get("types")):
+            raise ValidationError("A space that inherits has no rule of its own.", "inherit")
+        if not data["inherit"] and data.get("mode") is None and not data.get("types"):
+            raise ValidationError("A space's own policy needs a mode or rules per content type.", "mode")
+        if data.get("mode") is None and data.get("steps"):
+            raise ValidationError("Steps belong to a mode.", "steps")
 
 
 class Charter(_Strict):
@@ -318,6 +359,7 @@ class SpaceOut(Schema):
     own_members = fields.Boolean()
     archived = fields.Boolean()
     modules = fields.List(fields.String())
+    validation = fields.Raw(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     my_permissions = fields.List(fields.String())

@@ -25,14 +25,24 @@ COMMUNITY_COLUMNS = (
     " created_at, updated_at, state_changed_at"
 )
 SPACE_COLUMNS = (
-    "id, community_id, parent_id, name, slug, description, visibility, matrix, modules, own_members, archived_at,"
-    " created_by, created_at, updated_at"
+    "id, community_id, parent_id, name, slug, description, visibility, matrix, modules, own_members, validation,"
+    " archived_at, created_by, created_at, updated_at"
 )
 SPACE_MEMBER_COLUMNS = "space_id, user_id, role, added_by, added_at"
 #: community fields ``update_community`` writes (JSON ones are wrapped)
 UPDATABLE = ("name", "slug", "description", "languages", "charter", "matrix", "modules")
-SPACE_UPDATABLE = ("name", "slug", "description", "visibility", "own_members", "matrix", "modules", "parent_id")
-JSON_FIELDS = ("charter", "matrix")
+SPACE_UPDATABLE = (
+    "name",
+    "slug",
+    "description",
+    "visibility",
+    "own_members",
+    "matrix",
+    "modules",
+    "parent_id",
+    "validation",
+)
+JSON_FIELDS = ("charter", "matrix", "validation")
 
 
 def _value(name: str, value: Any) -> Any:
@@ -281,6 +291,13 @@ class SpacesStorage:
             raise
         assert row is not None
         return row
+
+    def validations_of(self, community_id: str) -> list[dict]:
+        """The validation policies the community's spaces set on their own."""
+        rows = self.tx.fetchall(
+            "SELECT validation FROM spaces WHERE community_id = %s AND validation IS NOT NULL", (community_id,)
+        )
+        return [row["validation"] for row in rows]
 
     def spaces_page(self, community_id: str, ids: Collection[str], limit: int, after: Sequence[str] | None) -> list:
         """A page of the community's spaces among ``ids`` (those the caller may read), by (created_at, id)."""

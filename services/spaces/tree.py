@@ -25,12 +25,13 @@ from kernel.inputs import load, uuid_or_none
 from services.spaces import domain, schemas
 from services.spaces.facts import Facts
 from services.spaces.guards import NO_COMMUNITY, NO_SPACE, Guard
-from services.spaces.plugins import installed_modules
+from services.spaces.plugins import content_types, installed_modules
 from services.spaces.storage import SpacesStorage
 
 NEW_SPACE = schemas.NewSpace()
 SPACE_CHANGES = schemas.SpaceChanges()
 SPACE_PERMISSIONS = schemas.SpacePermissions()
+SPACE_VALIDATION = schemas.SpaceValidation()
 MOVE = schemas.Move()
 COMMUNITY = schemas.CommunityOut()
 SPACE = schemas.SpaceOut()
@@ -337,6 +338,45 @@ class TreeEntrypoints(Workbench):
             )
             self.clear_sections(community_id, [change], user_id, at)
             self.record_space_override(community_id, space_id, user_id)
+        return self._space_out(caller, space_id)
+
+    @rpc
+    def set_space_validation(self, actor, space_id, policy):
+        """``configure``: how the space's content is validated (docs/spaces.md, "Validation per space
+        and content type"): ``{"inherit": true}`` follows the parent (at the root, the charter), or a
+        rule of the space's own (``mode``, ``steps``) and/or rules per content type (``types``). Logged
+        as ``space.validation`` (it clears the review's content section); ``space.updated``."""
+        caller, user_id = self.signed_in(actor)
+        space_id, row = self.locked_community_of_space(space_id)
+        community_id = str(row["id"])
+        self._changeable(caller, space_id)
+        clean = load(SPACE_VALIDATION, policy)
+        own = domain.space_validation(clean)
+        if own is not None:
+            domain.check_validation(own, row["matrix"], content_types(), "validation")
+        current = self.community_storage.space(space_id)
+        assert current is not None
+        if own != current["validation"]:
+            at = now()
+            self.community_storage.update_space(space_id, {"validation": own}, at)
+            change = domain.Change(
+                "content",
+                "space.validation",
+                {"space_id": space_id, "validation": current["validation"]},
+                {"space_id": space_id, "validation": own},
+            )
+            self.clear_sections(community_id, [change], user_id, at)
+            self.facts.record(
+                SPACE_UPDATED,
+                subject(community_id),
+                {
+                    "space_id": space_id,
+                    "community_id": community_id,
+                    "changed": ["validation"],
+                    "changed_by": user_id,
+                    "access": self.facts.space_access(space_id),
+                },
+            )
         return self._space_out(caller, space_id)
 
     @rpc

@@ -103,6 +103,7 @@ def cases(values):
         "archive_space": ("DELETE", f"/v1/spaces/{space}", None),
         "move_space": ("POST", f"/v1/spaces/{values['other_space_id']}/move", {"parent_id": space}),
         "set_space_permissions": ("PUT", f"/v1/spaces/{space}/permissions", {"inherit": True}),
+        "set_space_validation": ("PUT", f"/v1/spaces/{space}/validation", {"inherit": True}),
         "my_space_permissions": ("GET", f"/v1/spaces/{space}/permissions/me", None),
         "list_space_members": ("GET", f"/v1/spaces/{space}/members", None),
         "set_space_member": ("PUT", f"/v1/spaces/{space}/members/{values['user_id']}", {"role": "moderator"}),

@@ -36,7 +36,9 @@ class CommunitySettingsSchema(Schema):
     modules = fields.List(fields.String(), load_default=list, metadata={"description": "Enabled community-wide."})
     content_types = fields.List(fields.String(), load_default=list)
     validation = fields.Dict(
-        load_default=None, allow_none=True, metadata={"description": "{mode, steps: [{name, role}]}"}
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "{mode, steps: [{name, role}], types: {content type: {mode, steps}}}"},
     )
     default_knowledge_level = fields.String(
         load_default="public", validate=validate.OneOf(("confidential", "extended", "public"))
@@ -73,6 +75,14 @@ class SpaceAccessSchema(Schema):
         load_default=None,
         allow_none=True,
         metadata={"description": "Modules enabled in the space; null: the community's."},
+    )
+    validation = fields.Dict(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The space's own validation policy {mode?, steps?, types: {type: {mode, steps}}}; "
+            "null: its parent's (at the root, the community's)."
+        },
     )
 
 

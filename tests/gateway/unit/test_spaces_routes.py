@@ -45,6 +45,7 @@ OPERATIONS = {
     ("delete", S): ("archive_space", True, 204, None, set(), {403, 404, 409}),
     ("post", S + "/move"): ("move_space", True, 200, "Move", set(), {403, 404, 409}),
     ("put", S + "/permissions"): ("set_space_permissions", True, 200, "SpacePermissions", set(), {403, 404, 409}),
+    ("put", S + "/validation"): ("set_space_validation", True, 200, "SpaceValidation", set(), {403, 404, 409}),
     ("get", S + "/permissions/me"): ("my_space_permissions", "optional", 200, None, set(), {404}),
     ("get", S + "/members"): ("list_space_members", True, 200, None, PAGE, {403, 404}),
     ("put", S + "/members/{user_id}"): ("set_space_member", True, 200, "SpaceRole", set(), {403, 404, 409, 422}),

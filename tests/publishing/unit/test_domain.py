@@ -32,25 +32,46 @@ def item(state="draft", **kwargs) -> Item:
 # -- policies ----------------------------------------------------------------------------------------
 
 
-def test_a_policy_is_read_from_the_settings():
-    assert Policy.of(None) == Policy()
-    assert Policy.of({"validation": None}) == Policy("none")
-    assert Policy.of({"validation": {"mode": "pre_moderation", "steps": [{"name": "x", "role": "expert"}]}}) == PRE
+def test_a_policy_is_read_from_a_rule():
+    assert Policy.of({}) == Policy()
+    assert Policy.of({"mode": "pre_moderation", "steps": [{"name": "x", "role": "expert"}]}) == PRE
     read = Policy.of(
-        {
-            "validation": {
-                "mode": "multi_step",
-                "steps": [{"name": "review", "role": "expert"}, {"name": "approval", "role": "lead"}],
-            }
-        }
+        {"mode": "multi_step", "steps": [{"name": "review", "role": "expert"}, {"name": "approval", "role": "lead"}]}
     )
     assert read == TWO_STEPS
     assert read.step_roles == {"expert", "lead"}
-    assert Policy.of({"validation": {"mode": "multi_step", "steps": []}}) == PRE  # nobody's step: one approval
-    assert Policy.of({"validation": {"mode": "by-lottery"}}) == Policy()
+    assert Policy.of({"mode": "multi_step", "steps": []}) == PRE  # nobody's step: one approval
+    assert Policy.of({"mode": "by-lottery"}) == Policy()
     assert TWO_STEPS.step_name(1) == "approval"
     assert TWO_STEPS.step_at(2) is None
     assert TWO_STEPS.step_at(None) is None
+
+
+STEPS = [{"name": "review", "role": "expert"}, {"name": "approval", "role": "lead"}]
+CHARTER = {"mode": "none", "steps": [], "types": {"document": {"mode": "multi_step", "steps": STEPS}}}
+
+
+def test_the_nearest_rule_applies_per_space_and_per_type():
+    # nothing anywhere, or places that follow their parent: none
+    assert Policy.applying([], "news") == Policy()
+    assert Policy.applying([None, None], "news") == Policy()
+    # the charter: its rule for the type, else its mode
+    assert Policy.applying([None, CHARTER], "document") == TWO_STEPS
+    assert Policy.applying([None, CHARTER], "news") == Policy()
+    # a space's own mode overrides the charter for every type, even one the charter has a rule for
+    space = {"mode": "pre_moderation", "steps": [{"name": "x", "role": "expert"}], "types": {}}
+    assert Policy.applying([space, CHARTER], "news") == PRE
+    assert Policy.applying([space, CHARTER], "document") == PRE
+    # a space with rules for some types only: the others go on up
+    typed = {"types": {"news": {"mode": "pre_moderation", "steps": [{"name": "x", "role": "expert"}]}}}
+    assert Policy.applying([typed, CHARTER], "news") == PRE
+    assert Policy.applying([typed, CHARTER], "document") == TWO_STEPS
+    # the nearest space wins over its ancestors (a child following its parent skips to it)
+    lax = {"mode": "none", "types": {}}
+    assert Policy.applying([lax, None, space, CHARTER], "news") == Policy()
+    assert Policy.applying([None, space, CHARTER], "topic") == PRE
+    # junk in the read model is ignored, not trusted
+    assert Policy.applying(["junk", {"types": {"news": "junk"}}, CHARTER], "news") == Policy()
 
 
 def test_the_transitions_table_is_the_contracts():

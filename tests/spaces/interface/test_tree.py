@@ -61,6 +61,7 @@ def test_a_child_space_inherits(spaces, owner, community, db):
         "matrix": None,
         "own_members": False,
         "modules": None,
+        "validation": None,
     }
     assert read_model(db, child["id"]) == (root, "members", False, None, created["revision"])
 

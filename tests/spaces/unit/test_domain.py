@@ -231,6 +231,44 @@ def test_charter_content_types_and_validation_steps_are_checked():
         )
 
 
+def test_validation_rules_per_type_are_checked_like_the_default():
+    roles = {"owner", "manager", "member", "expert"}
+    expert = [{"name": "x", "role": "expert"}]
+    good = {"mode": "none", "steps": [], "types": {"document": {"mode": "multi_step", "steps": expert}}}
+    domain.check_validation(good, roles, KNOWN_TYPES, "charter.validation")
+    bad = [
+        {"mode": "none", "types": {"poem": {"mode": "none", "steps": []}}},  # not an installed type
+        {"mode": "none", "types": {"news": {"mode": "pre_moderation", "steps": []}}},  # no step
+        {"mode": "none", "types": {"news": {"mode": "none", "steps": expert}}},  # steps without validation
+        {"mode": "none", "types": {"news": {"mode": "multi_step", "steps": [{"name": "x", "role": "lead"}]}}},
+    ]
+    for validation in bad:
+        with pytest.raises(errors.InvalidInput) as caught:
+            domain.check_validation(validation, roles, KNOWN_TYPES, "validation")
+        assert "validation" in caught.value.extra["errors"]
+
+
+def test_a_space_stores_its_own_rule_or_nothing():
+    assert domain.space_validation({"inherit": True, "mode": None, "steps": [], "types": {}}) is None
+    typed = {"inherit": False, "mode": None, "steps": [], "types": {"news": {"mode": "none", "steps": []}}}
+    assert domain.space_validation(typed) == {"types": {"news": {"mode": "none", "steps": []}}}
+    own = {"inherit": False, "mode": "pre_moderation", "steps": [{"name": "x", "role": "expert"}], "types": {}}
+    assert domain.space_validation(own) == {
+        "types": {},
+        "mode": "pre_moderation",
+        "steps": [{"name": "x", "role": "expert"}],
+    }
+
+
+def test_a_role_named_by_a_space_validation_step_cannot_be_removed():
+    old = {"owner": [], "member": [], "lead": []}
+    space = {"types": {"document": {"mode": "multi_step", "steps": [{"name": "x", "role": "lead"}]}}}
+    charter = {"membership": {"default_role": "member"}, "validation": {"mode": "none", "steps": []}}
+    assert domain.check_removed_roles(old, {"owner": [], "member": []}, {}, charter) == ["lead"]
+    with pytest.raises(errors.Conflict):
+        domain.check_removed_roles(old, {"owner": [], "member": []}, {}, charter, [space])
+
+
 # -- modules ---------------------------------------------------------------------------------------
 
 
