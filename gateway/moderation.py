@@ -1,9 +1,10 @@
-"""Moderation routes: readers' reports, locks, a space's crisis mode, sanctions and the community's
-moderation settings, as the public API shows them (``docs/publishing.md``, "Moderation").
+"""Moderation routes: readers' reports, moderators hiding an item or putting it back (audited), locks,
+a space's crisis mode, sanctions and the community's moderation settings, as the public API shows
+them (``docs/publishing.md``, "Moderation").
 
 The gateway checks each body's shape; the publishing service decides who may (``moderate`` in the
 space or community-wide, ``configure`` for the settings) and what follows (an item hidden after
-enough reports, a mute refusing new writing).
+enough reports, a mute refusing new writing, a ban pronounced by the spaces service).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from gateway.pagination import PageQuery, page_from, page_of
 from gateway.routing import route
 from gateway.rpc import ServiceClient
 from gateway.schemas import ResponseSchema
-from kernel.events.catalog.publishing import REPORT_CATEGORIES, SANCTION_KINDS
+from kernel.events.catalog.publishing import HIDING_REASONS, REPORT_CATEGORIES, SANCTION_KINDS
 
 NOT_MODERATOR = "The caller lacks `moderate` (`missing-permission`)."
 NO_COMMUNITY = "No such community, or the caller may not see it."
@@ -25,6 +26,14 @@ NO_COMMUNITY = "No such community, or the caller may not see it."
 class NewReportSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
     category = fields.String(required=True, validate=validate.OneOf(REPORT_CATEGORIES))
+
+
+class HidingReasonSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "Why: kept in the item's audit of hidings, shown to moderators only."},
+    )
 
 
 class LockSchema(Schema):
@@ -86,6 +95,19 @@ class SanctionSchema(ResponseSchema):
     at = fields.String(metadata={"format": "date-time"})
 
 
+class HidingSchema(ResponseSchema):
+    id = fields.String(required=True)
+    content_id = fields.String(required=True)
+    action = fields.String(required=True, metadata={"enum": ["hide", "unhide"]})
+    cause = fields.String(
+        required=True,
+        metadata={"enum": list(HIDING_REASONS), "description": "`reports`: the community's threshold was reached."},
+    )
+    reason = fields.String(allow_none=True, metadata={"description": "The moderator's why; null for `reports`."})
+    by = fields.String(allow_none=True, metadata={"description": "The moderator; null for `reports` or once erased."})
+    at = fields.String(metadata={"format": "date-time"})
+
+
 class SettingsSchema(ResponseSchema):
     community_id = fields.String(required=True)
     report_threshold = fields.Integer(required=True)
@@ -113,6 +135,63 @@ class ModerationRoutes:
         from feeds and search, and kept for moderators."""
         return self.services.call(
             "publishing", "report_content", actor.as_dict(), str(content_id), body["reason"], body["category"]
+        )
+
+    @route(
+        "POST",
+        "/v1/contents/{content_id:uuid}/hide",
+        summary="Hide an item",
+        tags=["moderation"],
+        body=HidingReasonSchema,
+        response=HidingSchema,
+        status=201,
+        auth=True,
+        responses={
+            403: NOT_MODERATOR,
+            404: NO_CONTENT,
+            409: f"{ARCHIVED_PLACE} Or: it is hidden already (`already-hidden`), or not published (`not-published`).",
+        },
+    )
+    def hide_content(self, request, content_id, body, actor):
+        """`moderate` in the item's space: the item leaves feeds and search as if enough readers had
+        reported it, and stays readable by moderators. Answers the new line of the item's audit of
+        hidings (the reason is kept there, never in an event)."""
+        return self.services.call("publishing", "hide_content", actor.as_dict(), str(content_id), body["reason"])
+
+    @route(
+        "POST",
+        "/v1/contents/{content_id:uuid}/unhide",
+        summary="Put a hidden item back",
+        tags=["moderation"],
+        body=HidingReasonSchema,
+        response=HidingSchema,
+        status=201,
+        auth=True,
+        responses={403: NOT_MODERATOR, 404: NO_CONTENT, 409: f"{ARCHIVED_PLACE} Or: it is not hidden (`not-hidden`)."},
+    )
+    def unhide_content(self, request, content_id, body, actor):
+        """`moderate` in the item's space: a hidden item (by reports or by a moderator) is back in feeds
+        and search; its standing reports are resolved, so readers' reports count again from zero.
+        Answers the new line of the item's audit of hidings."""
+        return self.services.call("publishing", "unhide_content", actor.as_dict(), str(content_id), body["reason"])
+
+    @route(
+        "GET",
+        "/v1/contents/{content_id:uuid}/hidings",
+        summary="List an item's hidings",
+        tags=["moderation"],
+        query=PageQuery,
+        response=page_of(HidingSchema),
+        auth=True,
+        responses={403: NOT_MODERATOR, 404: NO_CONTENT},
+    )
+    def list_hidings(self, request, content_id, query, actor):
+        """`moderate` in the item's space: every time it was hidden or put back, newest first, with who
+        and why."""
+        return page_from(
+            self.services.call(
+                "publishing", "list_hidings", actor.as_dict(), str(content_id), query["limit"], query["cursor"]
+            )
         )
 
     @route(
@@ -157,14 +236,20 @@ class ModerationRoutes:
         status=201,
         auth=True,
         responses={
-            403: f"{NOT_MODERATOR} (community-wide)",
+            403: f"{NOT_MODERATOR} (community-wide). For a `ban`, the spaces service's refusals: the user is"
+            " an owner (`owner-not-bannable`), a manager and the caller no owner (`owner-only`), or the"
+            " caller (`self-ban`).",
             404: NO_COMMUNITY,
+            409: "A `ban` of a user banned already (`already-banned`).",
             422: "A mute needs an `until` in the future (`until-required`).",
         },
     )
     def apply_sanction(self, request, community_id, body, actor):
         """`moderate` community-wide: a `warn` is recorded; a `mute` stops the member writing items and
-        comments in the community until `until` (403 `muted`). Every sanction is kept."""
+        comments in the community until `until` (403 `muted`); a `ban` is pronounced by the spaces
+        service first (as `POST /v1/communities/{id}/bans/{user_id}` would, with its refusals) and
+        recorded only then: the member loses their membership and every right in the community.
+        Every sanction is kept."""
         until = body.get("until")
         return self.services.call(
             "publishing",

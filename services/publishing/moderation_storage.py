@@ -1,6 +1,7 @@
 """SQL on the publishing service's moderation (``migrations/0004_moderation.sql``): readers' reports,
-locked and hidden items, a space's crisis mode, the community's moderation settings and the audit of
-sanctions. One ``ModerationStorage`` per worker, on its transaction; times are passed in by the caller.
+locked and hidden items (and the audit of each hiding), a space's crisis mode, the community's
+moderation settings and the audit of sanctions (``0006_bans_and_hidings.sql``: bans, hidings). One
+``ModerationStorage`` per worker, on its transaction; times are passed in by the caller.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from kernel.db import Transaction
 from services.publishing.storage import COLUMNS
 
 SANCTION_COLUMNS = "id, community_id, user_id, kind, reason, until, by, at"
+HIDING_COLUMNS = "id, content_id, action, cause, reason, by, at"
 
 
 class ModerationStorage:
-    """SQL on reports, locks, crisis modes, moderation settings and sanctions
+    """SQL on reports, locks, hidings, crisis modes, moderation settings and sanctions
     (``migrations/0004_moderation.sql``); its callers have already found the item or the place."""
 
     def __init__(self, tx: Transaction):
@@ -57,6 +59,44 @@ class ModerationStorage:
         )
         assert row is not None
         return row
+
+    def unhide(self, content_id: str, at: datetime) -> dict:
+        """The item back in feeds and search; its standing reports are resolved, so that the count of
+        distinct reporters starts again from nothing."""
+        self.tx.execute(
+            "UPDATE reports SET resolved_at = %s WHERE content_id = %s AND resolved_at IS NULL", (at, content_id)
+        )
+        row = self.tx.fetchone(
+            f"UPDATE contents SET hidden = false, updated_at = %s WHERE id = %s RETURNING {COLUMNS}", (at, content_id)
+        )
+        assert row is not None
+        return row
+
+    def record_hiding(self, values: Mapping[str, Any]) -> dict:
+        """One line of the item's audit of hidings (``action`` hide or unhide, ``cause`` reports or
+        moderator, the moderator's ``reason`` and ``by``)."""
+        row = self.tx.fetchone(
+            "INSERT INTO hidings (id, content_id, action, cause, reason, by, at) VALUES (%(id)s, %(content_id)s,"
+            f" %(action)s, %(cause)s, %(reason)s, %(by)s, %(at)s) RETURNING {HIDING_COLUMNS}",
+            values,
+        )
+        assert row is not None
+        return row
+
+    def hidings(self, content_id: str, limit: int, after: Sequence[Any] | None) -> list[dict]:
+        """A page of the item's hidings, newest first (keyset on at, id)."""
+        where = "content_id = %(content_id)s"
+        if after:
+            where += " AND (at, id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
+        return self.tx.fetchall(
+            f"SELECT {HIDING_COLUMNS} FROM hidings WHERE {where} ORDER BY at DESC, id DESC LIMIT %(limit)s",
+            {
+                "content_id": content_id,
+                "after_at": after[0] if after else None,
+                "after_id": after[1] if after else None,
+                "limit": limit,
+            },
+        )
 
     def set_locked(self, content_id: str, locked: bool, at: datetime) -> dict:
         row = self.tx.fetchone(

@@ -223,6 +223,12 @@ class NewSanction(_Strict):
     until = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
+class HidingReason(_Strict):
+    """Why a moderator hides an item or puts it back (kept in the audit, never in an event)."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
 class ReportThreshold(_Strict):
     report_threshold = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
 
@@ -257,6 +263,19 @@ class SanctionOut(Schema):
     reason = fields.String()
     until = fields.DateTime(allow_none=True)
     by = fields.String()
+    at = fields.DateTime()
+
+
+class HidingOut(Schema):
+    """One line of an item's audit of hidings: ``action`` hide or unhide, ``cause`` reports (``reason``
+    and ``by`` null) or moderator."""
+
+    id = fields.String()
+    content_id = fields.String()
+    action = fields.String()
+    cause = fields.String()
+    reason = fields.String(allow_none=True)
+    by = fields.String(allow_none=True)
     at = fields.DateTime()
 
 

@@ -360,4 +360,5 @@ class ErasureStorage:
         self.tx.execute("UPDATE content_transitions SET actor_id = NULL WHERE actor_id = %s", (user_id,))
         self.tx.execute("DELETE FROM sanctions WHERE user_id = %s", (user_id,))  # about them: personal data
         self.tx.execute("UPDATE sanctions SET by = NULL WHERE by = %s", (user_id,))
+        self.tx.execute("UPDATE hidings SET by = NULL WHERE by = %s", (user_id,))
         self.tx.execute("UPDATE space_moderation SET changed_by = NULL WHERE changed_by = %s", (user_id,))

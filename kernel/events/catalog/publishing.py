@@ -19,8 +19,8 @@ REACTIONS = ("like", "insightful", "thanks", "agree")
 REPORT_CATEGORIES = ("spam", "abuse", "off_topic", "misinformation", "other")
 #: why an item was hidden
 HIDING_REASONS = ("reports", "moderator")
-#: the sanctions a moderator applies
-SANCTION_KINDS = ("warn", "mute")
+#: the sanctions a moderator applies (a ``ban`` is pronounced by the spaces service, then recorded)
+SANCTION_KINDS = ("warn", "mute", "ban")
 
 
 class ContentFactSchema(Schema):
@@ -154,6 +154,13 @@ class ContentHiddenSchema(ContentFactSchema):
     hidden_by = fields.String(required=True, allow_none=True)
 
 
+class ContentUnhiddenSchema(ContentFactSchema):
+    """A moderator put a hidden item back in the feeds and search; its standing reports are resolved.
+    Never the moderator's reason text."""
+
+    unhidden_by = fields.String(required=True)
+
+
 class SpaceCrisisModeChangedSchema(Schema):
     """A space entered or left crisis mode (pre-moderation of everything, a slow mode)."""
 
@@ -165,7 +172,8 @@ class SpaceCrisisModeChangedSchema(Schema):
 
 
 class SanctionAppliedSchema(Schema):
-    """A moderator sanctioned a member (``warn``, or ``mute`` until a date); never the reason text."""
+    """A moderator sanctioned a member (``warn``, ``mute`` until a date, or ``ban``: already
+    pronounced by spaces, ``member.banned``); never the reason text."""
 
     sanction_id = fields.String(required=True)
     community_id = fields.String(required=True)
@@ -228,13 +236,18 @@ CONTENT_HIDDEN = define(
     ContentHiddenSchema,
     "An item was hidden from feeds and search (enough reports, or a moderator).",
 ).name
+CONTENT_UNHIDDEN = define(
+    "ecommunity.publishing.content.unhidden.v1",
+    ContentUnhiddenSchema,
+    "A moderator put a hidden item back in feeds and search.",
+).name
 SPACE_CRISIS_MODE_CHANGED = define(
     "ecommunity.publishing.space.crisis_mode_changed.v1",
     SpaceCrisisModeChangedSchema,
     "A moderator turned a space's crisis mode on or off, or changed its slow mode.",
 ).name
 SANCTION_APPLIED = define(
-    "ecommunity.publishing.sanction.applied.v1", SanctionAppliedSchema, "A moderator warned or muted a member."
+    "ecommunity.publishing.sanction.applied.v1", SanctionAppliedSchema, "A moderator warned, muted or banned a member."
 ).name
 
 __all__ = [
@@ -250,6 +263,7 @@ __all__ = [
     "CONTENT_REPORTED",
     "CONTENT_STATES",
     "CONTENT_SUBMITTED",
+    "CONTENT_UNHIDDEN",
     "CONTENT_UPDATED",
     "COURSE_COMPLETED",
     "COURSE_REGISTERED",

@@ -45,6 +45,9 @@ def test_the_moderation_operations_are_documented_under_their_tag():
     }
     assert tagged == {
         ("POST", "/v1/contents/{content_id}/reports"),
+        ("POST", "/v1/contents/{content_id}/hide"),
+        ("POST", "/v1/contents/{content_id}/unhide"),
+        ("GET", "/v1/contents/{content_id}/hidings"),
         ("POST", "/v1/contents/{content_id}/lock"),
         ("PUT", "/v1/spaces/{space_id}/crisis-mode"),
         ("POST", "/v1/communities/{community_id}/sanctions"),
@@ -54,6 +57,48 @@ def test_the_moderation_operations_are_documented_under_their_tag():
     schemas = document["components"]["schemas"]
     assert schemas["NewReport"]["properties"]["category"]["enum"] == list(REPORT_CATEGORIES)
     assert schemas["NewSanction"]["properties"]["kind"]["enum"] == list(SANCTION_KINDS)
+    assert "ban" in SANCTION_KINDS
+    assert schemas["HidingReason"]["required"] == ["reason"]
+
+
+def test_hide_and_unhide_are_sent_with_their_reason_and_answered_201(gateway):
+    line = {
+        "id": str(uuid.uuid4()),
+        "content_id": str(CONTENT_ID),
+        "action": "hide",
+        "cause": "moderator",
+        "reason": "Rude",
+        "by": ALICE.user_id,
+        "at": "2030-01-01T03:04:05+00:00",
+    }
+    gateway.services.call.return_value = line
+    assert answered(gateway.hide_content(call("POST", {"reason": "Rude"}), content_id=CONTENT_ID)) == (201, line)
+    gateway.services.call.return_value = {**line, "action": "unhide", "reason": "Fine"}
+    status, body = answered(gateway.unhide_content(call("POST", {"reason": "Fine"}), content_id=CONTENT_ID))
+    assert (status, body["action"]) == (201, "unhide")
+    assert rpc_calls(gateway) == [
+        ("publishing", "hide_content", ALICE.as_dict(), str(CONTENT_ID), "Rude"),
+        ("publishing", "unhide_content", ALICE.as_dict(), str(CONTENT_ID), "Fine"),
+    ]
+
+
+def test_a_hiding_without_a_good_reason_never_reaches_the_service(gateway):
+    for handler in (gateway.hide_content, gateway.unhide_content):
+        for bad in ({}, {"reason": ""}, {"reason": "x" * 1001}, {"reason": 3}):
+            with pytest.raises(errors.InvalidInput):
+                handler(call("POST", bad), content_id=CONTENT_ID)
+        with pytest.raises(errors.Unauthenticated):
+            handler(call("POST", {"reason": "x"}, token=False), content_id=CONTENT_ID)
+    assert rpc_calls(gateway) == []
+
+
+def test_a_ban_the_spaces_service_refuses_reaches_the_edge_intact(gateway):
+    gateway.services.call.side_effect = errors.PermissionDenied("An owner cannot be banned.", code="owner-not-bannable")
+    body = {"user_id": str(uuid.uuid4()), "kind": "ban", "reason": "x"}
+    with pytest.raises(errors.PermissionDenied) as caught:
+        gateway.apply_sanction(call("POST", body), community_id=COMMUNITY_ID)
+    assert caught.value.code == "owner-not-bannable"
+    assert rpc_calls(gateway)[0][5] == "ban"
 
 
 def test_a_report_is_sent_and_answered_201(gateway):

@@ -51,13 +51,14 @@ def traces(pdb, user_id: str) -> dict[str, int]:
         "reports": "SELECT count(*) FROM reports WHERE reporter_id = %s",
         "transitions": "SELECT count(*) FROM content_transitions WHERE actor_id = %s",
         "sanctions": "SELECT count(*) FROM sanctions WHERE user_id = %s OR by = %s",
+        "hidings": "SELECT count(*) FROM hidings WHERE by = %s",
     }
     return {name: query(pdb, sql, (user_id,) * sql.count("%s"))[0][0] for name, sql in counted.items()}
 
 
 def test_an_erased_author_leaves_anonymous_contributions_and_no_personal_rows(publishing, world, pdb, erase):
     place = world(modules=["news", "forum", "courses"])
-    gone, teacher, bob = place.join(role="expert"), place.join(), place.join()
+    gone, teacher, bob = place.join(role="manager"), place.join(), place.join()  # validates, moderates
     uid = gone["user_id"]
     item = published(publishing, gone, place.public)
     publishing.update_content(gone, item["id"], {"body": "Revised."})
@@ -81,6 +82,8 @@ def test_an_erased_author_leaves_anonymous_contributions_and_no_personal_rows(pu
         " VALUES (gen_random_uuid(), %s, %s, 'warn', 'Be kind.', NULL, %s, now()) RETURNING id",
         (item["community_id"], uid, teacher["user_id"]),
     )
+    hidden = published(publishing, bob, place.public)
+    publishing.hide_content(gone, hidden["id"], "Off topic.")
     before = traces(pdb, uid)
     assert before["transitions"] > 0  # they submitted their items
     assert {k: v for k, v in before.items() if k != "transitions"} == {
@@ -91,6 +94,7 @@ def test_an_erased_author_leaves_anonymous_contributions_and_no_personal_rows(pu
         "registrations": 2,
         "reports": 1,
         "sanctions": 1,
+        "hidings": 1,
     }
 
     envelope = erase(uid)
@@ -106,6 +110,9 @@ def test_an_erased_author_leaves_anonymous_contributions_and_no_personal_rows(pu
     )
     assert bobs == [(True, None)]  # the completion stays, by nobody; the erased user's registration is gone
     assert query(pdb, "SELECT reporter_id FROM reports WHERE content_id = %s", (course["id"],)) == [(None,)]
+    assert query(pdb, "SELECT by, reason FROM hidings WHERE content_id = %s", (hidden["id"],)) == [
+        (None, "Off topic.")
+    ]  # the audit stays, by nobody
 
     # the same event again (a redelivery) is skipped: a reaction made since survives it
     publishing.react(gone, item["id"], "agree")

@@ -1,6 +1,7 @@
-"""Moderation on a real PublishingService (and SpacesService): reports hide an item, a lock closes its
-discussion, crisis mode holds new items and slows members down, a mute stops a member writing until
-its end, every sanction is audited — who may not, and the events in the outbox."""
+"""Moderation on a real PublishingService (and SpacesService): reports hide an item, a moderator hides
+one or puts it back (audited), a lock closes its discussion, crisis mode holds new items and slows
+members down, a mute stops a member writing until its end, a ban is pronounced by spaces (and refused
+by its rules), every sanction is audited — who may not, and the events in the outbox."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ import time
 import pytest
 
 from kernel import errors
-from kernel.events.catalog import CONTENT_HIDDEN, CONTENT_REPORTED, SANCTION_APPLIED, SPACE_CRISIS_MODE_CHANGED
+from kernel.events.catalog import (
+    CONTENT_HIDDEN,
+    CONTENT_REPORTED,
+    CONTENT_UNHIDDEN,
+    MEMBER_BANNED,
+    SANCTION_APPLIED,
+    SPACE_CRISIS_MODE_CHANGED,
+)
+from kernel.testing.waiting import eventually
 from tests.publishing.interface.conftest import events, later, make_actor, news, published, query
 
 
@@ -151,3 +160,128 @@ def test_a_mute_stops_writing_until_its_end_and_every_sanction_is_audited(publis
         ("mute", member["user_id"], place.owner["user_id"]),
     ]
     assert all("reason" not in e for e in applied)
+
+
+def hidings(publishing, actor, content_id) -> list[tuple]:
+    page = publishing.list_hidings(actor, content_id, 100, None)["items"]
+    return [(h["action"], h["cause"], h["reason"], h["by"]) for h in page]
+
+
+def test_a_moderator_hides_an_item_and_puts_it_back_audited(publishing, world, pdb):
+    place = world()
+    author, moderator, member = place.join(), place.join(role="moderator"), place.join()
+    item = published(publishing, author, place.public, knowledge_level="confidential", title="Secret")
+    stranger = make_actor()
+    assert refused(publishing.hide_content, member, item["id"], "Rude") == ("PermissionDenied", "missing-permission")
+    assert refused(publishing.hide_content, stranger, item["id"], "Rude") == ("NotFound", "content-not-found")
+    assert refused(publishing.hide_content, moderator, item["id"], "")[0] == "InvalidInput"
+    assert refused(publishing.hide_content, moderator, item["id"], "x" * 1001)[0] == "InvalidInput"
+    assert refused(publishing.hide_content, moderator, "not-a-uuid", "Rude")[0] == "NotFound"
+    assert item["id"] in feed_ids(publishing, member, place.public)  # nothing changed
+
+    line = publishing.hide_content(moderator, item["id"], "Insults a member.")
+    assert (line["action"], line["cause"], line["reason"], line["by"]) == (
+        "hide",
+        "moderator",
+        "Insults a member.",
+        moderator["user_id"],
+    )
+    assert item["id"] not in feed_ids(publishing, member, place.public)
+    assert refused(publishing.get_content, member, item["id"])[0] == "NotFound"
+    assert publishing.get_content(moderator, item["id"])["id"] == item["id"]
+    assert refused(publishing.hide_content, moderator, item["id"], "Again") == ("Conflict", "already-hidden")
+    assert refused(publishing.unhide_content, member, item["id"], "Fine")[0] == "NotFound"  # hidden from them
+    assert refused(publishing.list_hidings, member, item["id"], 10, None)[0] == "NotFound"
+
+    back = publishing.unhide_content(moderator, item["id"], "Apologized.")
+    assert (back["action"], back["reason"]) == ("unhide", "Apologized.")
+    assert item["id"] in feed_ids(publishing, member, place.public)
+    assert refused(publishing.unhide_content, moderator, item["id"], "Again") == ("Conflict", "not-hidden")
+    assert refused(publishing.list_hidings, member, item["id"], 10, None)[0] == "PermissionDenied"
+    assert hidings(publishing, moderator, item["id"]) == [
+        ("unhide", "moderator", "Apologized.", moderator["user_id"]),
+        ("hide", "moderator", "Insults a member.", moderator["user_id"]),
+    ]
+
+    (hidden,) = events(pdb, CONTENT_HIDDEN, f"content/{item['id']}")
+    (shown,) = events(pdb, CONTENT_UNHIDDEN, f"content/{item['id']}")
+    assert (hidden["reason"], hidden["hidden_by"], shown["unhidden_by"]) == (
+        "moderator",
+        moderator["user_id"],
+        moderator["user_id"],
+    )
+    for event in (hidden, shown):
+        assert event["title"] is None  # confidential
+        assert not {"Insults a member.", "Apologized."} & set(map(str, event.values()))
+
+
+def test_putting_back_an_item_hidden_by_reports_resolves_them(publishing, world, pdb):
+    place = world()
+    author, moderator, readers = place.join(), place.join(role="moderator"), [place.join() for _ in range(3)]
+    publishing.set_report_threshold(place.owner, place.id, 2)
+    item = published(publishing, author, place.public)
+    draft = publishing.create_content(moderator, place.public, news("Draft"))
+    assert refused(publishing.hide_content, moderator, draft["id"], "x") == ("Conflict", "not-published")
+    for reader in readers[:2]:
+        publishing.report_content(reader, item["id"], "Spam", "spam")
+    assert item["id"] not in feed_ids(publishing, None, place.public)
+
+    publishing.unhide_content(moderator, item["id"], "Not spam.")
+    assert item["id"] in feed_ids(publishing, None, place.public)
+    assert query(pdb, "SELECT count(*) FROM reports WHERE content_id = %s AND resolved_at IS NULL", (item["id"],)) == [
+        (0,)
+    ]
+    publishing.report_content(readers[2], item["id"], "Spam", "spam")  # one standing report: below 2
+    assert item["id"] in feed_ids(publishing, None, place.public)
+    assert hidings(publishing, moderator, item["id"]) == [
+        ("unhide", "moderator", "Not spam.", moderator["user_id"]),
+        ("hide", "reports", None, None),
+    ]
+
+
+def test_a_ban_is_pronounced_by_spaces_then_recorded(publishing, world, pdb, sdb):
+    place = world()
+    member, moderator = place.join(), place.join(role="moderator")
+    published(publishing, member, place.public)
+    banned = publishing.apply_sanction(moderator, place.id, member["user_id"], "ban", "Spam bot.", later(60))
+    assert (banned["kind"], banned["until"], banned["reason"]) == ("ban", None, "Spam bot.")
+    (pronounced,) = events(sdb, MEMBER_BANNED, f"community/{place.id}")
+    assert (pronounced["user_id"], pronounced["banned_by"]) == (member["user_id"], moderator["user_id"])
+    (applied,) = events(pdb, SANCTION_APPLIED, f"community/{place.id}")
+    assert (applied["kind"], applied["until"], applied["applied_by"]) == ("ban", None, moderator["user_id"])
+
+    def cannot_post() -> bool:
+        try:
+            publishing.create_content(member, place.public, news("Still here"))
+        except errors.ServiceError:
+            return True
+        return False
+
+    eventually(cannot_post, timeout=20, what="the ban to reach publishing's read model")
+    assert refused(publishing.create_content, member, place.public, news())[0] in ("PermissionDenied", "NotFound")
+
+
+def test_a_ban_spaces_refuses_is_not_recorded(publishing, world, pdb, sdb):
+    place = world()
+    moderator, manager, member = place.join(role="moderator"), place.join(role="manager"), place.join()
+    owner_id = place.owner["user_id"]
+    assert refused(publishing.apply_sanction, moderator, place.id, owner_id, "ban", "x") == (
+        "PermissionDenied",
+        "owner-not-bannable",
+    )
+    assert refused(publishing.apply_sanction, moderator, place.id, manager["user_id"], "ban", "x") == (
+        "PermissionDenied",
+        "owner-only",
+    )
+    assert refused(publishing.apply_sanction, member, place.id, owner_id, "ban", "x") == (
+        "PermissionDenied",
+        "missing-permission",
+    )
+    publishing.apply_sanction(place.owner, place.id, member["user_id"], "ban", "Spam.")
+    assert refused(publishing.apply_sanction, place.owner, place.id, member["user_id"], "ban", "Again.") == (
+        "Conflict",
+        "already-banned",
+    )
+    assert [s["kind"] for s in publishing.list_sanctions(place.owner, place.id, 10, None)["items"]] == ["ban"]
+    assert len(events(pdb, SANCTION_APPLIED, f"community/{place.id}")) == 1
+    assert len(events(sdb, MEMBER_BANNED, f"community/{place.id}")) == 1
