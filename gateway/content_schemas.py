@@ -213,6 +213,13 @@ class ContentSchema(ResponseSchema):
         metadata={"description": "In `GET /v1/contents/{id}`: how many readers added each reaction."},
     )
     comments_count = fields.Integer(metadata={"description": "In `GET /v1/contents/{id}`: its visible comments."})
+    registrations_count = fields.Integer(
+        metadata={"description": "In `GET /v1/contents/{id}` of a course: how many registered."}
+    )
+    locked = fields.Boolean(metadata={"description": "Locked by a moderator: no new comment, reply or answer."})
+    hidden = fields.Boolean(
+        metadata={"description": "Hidden (by reports or a moderator): seen only by its author and moderators."}
+    )
 
 
 class RevisionSchema(ResponseSchema):

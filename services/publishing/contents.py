@@ -175,7 +175,7 @@ class ContentEntrypoints(Desk):
         """A draft (revision 1) by a caller with ``post`` in the space, of a type whose module the space
         enables; a child (reply, answer) under a published parent it can read, in the parent's space.
         Raises InvalidInput, Unprocessable (``unknown-type``, parent rules), NotFound, PermissionDenied,
-        Conflict (``archived``, ``module-disabled``, ``parent-not-published``), TooLarge."""
+        Conflict (``archived``, ``module-disabled``, ``parent-not-published``, ``locked``), TooLarge."""
         row, reader = self.create(signed_in(actor), space_id, data)
         return self.view(row, reader)
 
@@ -242,9 +242,10 @@ class ContentEntrypoints(Desk):
     def get_content(self, actor, content_id):
         """*anon* The item, if the caller reads it (published, within its knowledge level; or
         unpublished and theirs, co-edited by them, or theirs to approve), with its ``reactions`` and
-        ``comments_count``."""
+        ``comments_count`` (and, for a course, ``registrations_count``)."""
         row, reader = self.located(reader_of(actor), content_id)
-        return self.view({**row, **DiscussionStorage(self.db).summary(str(row["id"]))}, reader)
+        summary = DiscussionStorage(self.db).summary(str(row["id"]), course=row["type"] == "course")
+        return self.view({**row, **summary}, reader)
 
     @rpc
     def update_content(self, actor, content_id, changes, base_revision=None):
@@ -419,6 +420,7 @@ class ContentEntrypoints(Desk):
             raise _unprocessable("parent_id", "The parent is in another space.", "parent-in-another-space")
         if parent["state"] != "published" or parent["hidden"]:
             raise errors.Conflict("The parent item is not published.", code="parent-not-published")
+        domain.check_unlocked(bool(parent["locked"]))
         return parent
 
     def _base(self, row: dict, base: int) -> Version:

@@ -18,7 +18,7 @@ from kernel.auth import Actor
 from kernel.entrypoints import rpc
 from kernel.events.catalog import ANSWER_ACCEPTED, ANSWER_POSTED, COMMENT_CREATED, REACTION_ADDED
 from kernel.inputs import load, uuid_or_none
-from services.publishing import restraints, schemas
+from services.publishing import domain, restraints, schemas
 from services.publishing.contents import NO_CONTENT, Desk, now, reader_of, signed_in
 from services.publishing.rendering import check_body, render
 from services.publishing.storage import DiscussionStorage
@@ -33,12 +33,6 @@ REACTIONS = schemas.ReactionsOut()
 
 def _published(row: dict) -> bool:
     return row["state"] == "published" and not row["hidden"]
-
-
-def _unlocked(row: dict) -> None:
-    """Conflict ``locked`` when a moderator locked the item: no new comment nor answer."""
-    if row.get("locked"):
-        raise errors.Conflict("A moderator locked this item: it takes no new comment nor answer.", code="locked")
 
 
 class DiscussionEntrypoints(Desk):
@@ -102,7 +96,7 @@ class DiscussionEntrypoints(Desk):
             raise errors.PermissionDenied(
                 "This needs the 'comment' permission.", extra={"permission": "comment"}, code="missing-permission"
             )
-        _unlocked(row)
+        domain.check_unlocked(bool(row.get("locked")))
         permissions = reader.caller_in(str(row["space_id"])).permissions
         restraints.check_writing(self.db, caller, row["space_id"], row["community_id"], permissions, comment=True)
         parent = None
@@ -172,7 +166,7 @@ class DiscussionEntrypoints(Desk):
         if question["type"] != "question":
             message = "Answers answer a question."
             raise errors.Unprocessable(message, extra={"errors": {"question_id": [message]}}, code="not-a-question")
-        _unlocked(question)
+        domain.check_unlocked(bool(question.get("locked")))
         row, reader = self.create(
             caller,
             str(question["space_id"]),

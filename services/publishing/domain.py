@@ -387,6 +387,12 @@ def check_not_muted(until: datetime | None) -> None:
         )
 
 
+def check_unlocked(locked: bool) -> None:
+    """Conflict ``locked`` when a moderator locked the item: no new comment, reply nor answer."""
+    if locked:
+        raise errors.Conflict("A moderator locked this item: it takes no new comment, reply nor answer.", code="locked")
+
+
 def slow_mode_wait(last: datetime | None, now: datetime, slow_seconds: int) -> int:
     """Whole seconds a member still waits before posting again in a slow space (0: they may now)."""
     if slow_seconds <= 0 or last is None:

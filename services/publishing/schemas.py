@@ -108,9 +108,12 @@ class ContentOut(Schema):
     history = fields.List(fields.Nested(TransitionOut), allow_none=True)
     accepted_answer_id = fields.UUID(allow_none=True)
     by_expert = fields.Boolean()
+    locked = fields.Boolean()
+    hidden = fields.Boolean()
     #: in ``get_content`` only
     reactions = fields.Dict(keys=fields.String(), values=fields.Integer())
     comments_count = fields.Integer()
+    registrations_count = fields.Integer()  #: a course's
 
 
 class SavedContentOut(ContentOut):

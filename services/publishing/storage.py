@@ -273,17 +273,24 @@ class DiscussionStorage:
         )
         return {row["reaction"]: row["n"] for row in rows}, [row["reaction"] for row in rows if row["mine"]]
 
-    def summary(self, content_id: str) -> dict:
+    def summary(self, content_id: str, course: bool = False) -> dict:
         """What an item's view shows of its discussion: ``reactions`` (counts) and ``comments_count``
-        (of an item the caller was already found to read)."""
+        (of an item the caller was already found to read); with ``course``, ``registrations_count``."""
+        registrations = (
+            "(SELECT count(*) FROM course_registrations WHERE course_id = %(id)s)" if course else "NULL::bigint"
+        )
         row = self.tx.fetchone(
             "SELECT (SELECT count(*) FROM comments WHERE content_id = %(id)s AND NOT hidden) AS comments_count,"
             " (SELECT coalesce(jsonb_object_agg(reaction, n), '{}') FROM (SELECT reaction, count(*) AS n"
-            " FROM reactions WHERE content_id = %(id)s GROUP BY reaction) r) AS reactions",
+            f" FROM reactions WHERE content_id = %(id)s GROUP BY reaction) r) AS reactions,"
+            f" {registrations} AS registrations_count",
             {"id": content_id},
         )
         assert row is not None
-        return {"comments_count": row["comments_count"], "reactions": dict(row["reactions"])}
+        found = {"comments_count": row["comments_count"], "reactions": dict(row["reactions"])}
+        if course:
+            found["registrations_count"] = row["registrations_count"]
+        return found
 
 
 REGISTRATION_COLUMNS = "course_id, user_id, registered_at, completed_at, completed_by"

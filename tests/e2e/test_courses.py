@@ -60,10 +60,13 @@ def test_a_member_registers_the_author_marks_the_completion_and_the_events_follo
     )
     course = ok(act(url, people["teacher"].token, draft["id"], "submit"))
     registrations = f"/v1/contents/{course['id']}/registrations"
+    seen = f"/v1/contents/{course['id']}"
+    assert ok(call(url, "GET", seen, people["bob"].token))["registrations_count"] == 0
 
     mine = ok(call(url, "POST", registrations, people["ann"].token), 201)
     assert ok(call(url, "POST", registrations, people["ann"].token), 201) == mine
     problem(call(url, "POST", registrations, people["bob"].token), 409, "course-full")
+    assert ok(call(url, "GET", seen, people["bob"].token))["registrations_count"] == 1  # a full course shows it
     problem(call(url, "POST", registrations, None), 401)
 
     completions = f"/v1/contents/{course['id']}/completions"

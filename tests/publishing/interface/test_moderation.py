@@ -93,8 +93,16 @@ def test_a_locked_item_takes_no_comment_nor_answer(publishing, world):
     publishing.lock_content(moderator, asked["id"], True)
     assert refused(publishing.add_comment, member, item["id"], "Hello") == ("Conflict", "locked")
     assert refused(publishing.post_answer, member, asked["id"], {"body": "So."}) == ("Conflict", "locked")
+    assert publishing.get_content(member, item["id"])["locked"] is True  # readers see why
     publishing.lock_content(moderator, item["id"], False)
     assert publishing.add_comment(member, item["id"], "Hello")["body"] == "Hello"
+    assert publishing.get_content(member, item["id"])["locked"] is False
+
+    # a locked thread takes no reply either
+    topic = published(publishing, author, place.public, type="topic", title="Thread", body="Start.")
+    publishing.lock_content(moderator, topic["id"], True)
+    reply = {"type": "reply", "parent_id": topic["id"], "body": "Me too."}
+    assert refused(publishing.create_content, member, place.public, reply) == ("Conflict", "locked")
 
 
 def test_crisis_mode_holds_new_items_and_slows_members_down(publishing, world, pdb):
