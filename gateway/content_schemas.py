@@ -15,6 +15,13 @@ MAX_REVISION = 2**31 - 1
 #: what the caller may do with an item (``my_actions``)
 ACTIONS = ("edit", "submit", "approve", "reject", "publish", "archive", "restore")
 IF_MATCH = "If-Match"
+#: the headers of an answer carrying an item, and of a save (OpenAPI)
+ETAG = {"ETag": 'The item\'s revision, `"<revision>"`: send it back as `If-Match` when saving.'}
+IF_MATCH_HEADER = {
+    IF_MATCH: 'The revision the save started from (the `ETag` read, `"<revision>"`): required for co-edited '
+    "types (else 428), optional otherwise (else the save is taken as based on the latest revision). A stale "
+    "revision is merged three-way, or a 409 `edit-conflict` when the changes overlap."
+}
 #: ``"<n>"``, ``W/"<n>"`` or a bare ``<n>``
 REVISION_TAG = re.compile(r'^(?:W/)?"([0-9]{1,10})"$|^([0-9]{1,10})$')
 

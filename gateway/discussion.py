@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from gateway.charter import UuidText
 from gateway.communities import caller
-from gateway.content_schemas import ARCHIVED_PLACE, NO_CONTENT, ContentSchema, knowledge_level_field
+from gateway.content_schemas import ARCHIVED_PLACE, ETAG, NO_CONTENT, ContentSchema, knowledge_level_field
 from gateway.pagination import PageQuery, page_from, page_of
 from gateway.publishing import tagged
 from gateway.routing import OPTIONAL, route
@@ -141,6 +141,7 @@ class DiscussionRoutes:
         response=ContentSchema,
         status=201,
         auth=True,
+        response_headers=ETAG,
         responses={
             403: "The caller lacks `post` in the question's space (`missing-permission`).",
             404: NO_CONTENT,
@@ -164,6 +165,7 @@ class DiscussionRoutes:
         tags=["contents"],
         response=ContentSchema,
         auth=True,
+        response_headers=ETAG,
         responses={
             403: "Only the question's author or an expert (`validate` in the space) accepts (`forbidden`).",
             404: NO_CONTENT,

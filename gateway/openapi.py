@@ -90,6 +90,10 @@ def operation_object(op: Operation) -> dict:
     ]
     if op.query is not None:
         parameters.append({"in": "query", "schema": op.query})
+    parameters.extend(
+        {"in": "header", "name": name, "required": False, "description": why, "schema": {"type": "string"}}
+        for name, why in op.headers.items()
+    )
     parameters.append("RequestId")
     operation: dict = {
         "operationId": op.operation_id,
@@ -115,9 +119,14 @@ def operation_object(op: Operation) -> dict:
 
 
 def success_response(op: Operation) -> dict:
-    if op.status == 204 or op.response is None:
-        return {"description": op.summary}
-    return {"description": op.summary, "content": {"application/json": {"schema": op.response}}}
+    found: dict = {"description": op.summary}
+    if op.response_headers:
+        found["headers"] = {
+            name: {"description": why, "schema": {"type": "string"}} for name, why in op.response_headers.items()
+        }
+    if op.status != 204 and op.response is not None:
+        found["content"] = {"application/json": {"schema": op.response}}
+    return found
 
 
 _SERIALISED: dict[type, str] = {}

@@ -19,7 +19,9 @@ from gateway.communities import NO_COMMUNITY, caller
 from gateway.content_schemas import (
     ARCHIVED_PLACE,
     EDIT_CONFLICT,
+    ETAG,
     IF_MATCH,
+    IF_MATCH_HEADER,
     MAX_REVISION,
     MAY_NOT,
     NO_CONTENT,
@@ -96,6 +98,7 @@ class PublishingRoutes:
         response=ContentSchema,
         status=201,
         auth=True,
+        response_headers=ETAG,
         responses={
             403: "The caller lacks `post` in the space (`missing-permission`).",
             404: f"{NO_SPACE} Or: the parent item (`parent_id`) is not one the caller reads (`parent-not-found`).",
@@ -121,6 +124,7 @@ class PublishingRoutes:
         tags=["contents"],
         response=ContentSchema,
         auth=OPTIONAL,
+        response_headers=ETAG,
         responses={404: NO_CONTENT},
     )
     def get_content(self, request, content_id, actor):
@@ -138,6 +142,8 @@ class PublishingRoutes:
         body=ContentChangesSchema,
         response=ContentSchema,
         auth=True,
+        headers=IF_MATCH_HEADER,
+        response_headers=ETAG,
         responses={
             400: "The body fails validation, `If-Match` is not a revision tag, it and `base_revision` differ, "
             "or the item has no such revision.",
@@ -316,6 +322,7 @@ class PublishingRoutes:
         body=RestoreSchema,
         response=ContentSchema,
         auth=True,
+        response_headers=ETAG,
         responses={
             403: "The caller may not edit the item.",
             404: f"{NO_CONTENT} Or: no such revision.",

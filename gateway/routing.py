@@ -90,6 +90,8 @@ class Operation:
     responses: Mapping[int, str] = field(default_factory=dict)
     auth: bool | str = False  #: True, False or "optional"
     path_parameters: tuple[PathParameter, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)  #: request headers it reads (optional ones)
+    response_headers: Mapping[str, str] = field(default_factory=dict)  #: headers its success answer carries
 
     def problem_statuses(self) -> dict[int, str]:
         """Each problem status this operation can answer, with why (declared ones win)."""
@@ -149,8 +151,12 @@ def route(
     status: int = 200,
     responses: Mapping[int, str] | None = None,
     auth: bool | str = False,
+    headers: Mapping[str, str] | None = None,
+    response_headers: Mapping[str, str] | None = None,
 ) -> Callable:
-    """Declare and serve one API operation (see the module docstring)."""
+    """Declare and serve one API operation (see the module docstring). ``headers`` and
+    ``response_headers`` (name -> description) document the optional request headers the handler
+    reads and the headers its success answer carries."""
     method = method.upper()
     if method not in METHODS:
         raise ValueError(f"route method {method!r} is not one of {', '.join(METHODS)}")
@@ -182,6 +188,8 @@ def route(
             responses=dict(responses or {}),
             auth=auth,
             path_parameters=parameters,
+            headers=dict(headers or {}),
+            response_headers=dict(response_headers or {}),
         )
         body_schema = schema_instance(body) if body is not None else None
         query_schema = schema_instance(query) if query is not None else None

@@ -123,3 +123,18 @@ def test_a_test_subclass_s_routes_stay_out_of_the_gateway_document():
 
 def test_the_served_json_is_the_built_document():
     assert json.loads(openapi_json(GatewayService)) == build_openapi(GatewayService)
+
+
+def test_revision_headers_of_contents_are_declared():
+    paths = build_openapi(GatewayService)["paths"]
+    save = paths["/v1/contents/{content_id}"]["patch"]
+    headers = [p for p in save["parameters"] if isinstance(p, dict) and p.get("in") == "header"]
+    assert [(p["name"], p["required"]) for p in headers] == [("If-Match", False)]
+    assert "ETag" in save["responses"]["200"]["headers"]
+    for path, method, status in (
+        ("/v1/contents/{content_id}", "get", "200"),
+        ("/v1/spaces/{space_id}/contents", "post", "201"),
+        ("/v1/contents/{content_id}/restore", "post", "200"),
+        ("/v1/contents/{content_id}/answers", "post", "201"),
+    ):
+        assert "ETag" in paths[path][method]["responses"][status]["headers"], (method, path)

@@ -202,6 +202,9 @@ def test_the_responses_describe_their_fields(document):
         "by_expert",
         "reactions",
         "comments_count",
+        "registrations_count",
+        "locked",
+        "hidden",
     } == set(content)
     assert content["state"]["enum"] == list(CONTENT_STATES)
     assert content["knowledge_level"]["enum"] == list(KNOWLEDGE_LEVELS)
