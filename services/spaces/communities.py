@@ -387,14 +387,7 @@ class CommunityEntrypoints(Workbench):
         assert current is not None
         previous = current["modules"]
         if previous != chosen:
-            current = self.community_storage.update_space(space.id, {"modules": chosen}, at)
-            change = domain.Change(
-                "modules",
-                "space.modules",
-                {"space_id": space.id, "modules": previous},
-                {"space_id": space.id, "modules": chosen},
-            )
-            self.clear_sections(community_id, [change], user_id, at)
+            current = self.change_space_setting(community_id, space.id, "modules", "modules", previous, chosen, user_id)
             community_modules = list(row["modules"])
             self._module_events(
                 community_id,

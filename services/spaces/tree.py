@@ -150,6 +150,19 @@ class Workbench:
             },
         )
 
+    def change_space_setting(
+        self, community_id: str, space_id: str, section: str, name: str, before: Any, after: Any, by: str
+    ) -> dict:
+        """Store a space's own setting ``name``, log it as ``space.<name>`` and clear ``section``'s
+        validation; answers the space's row."""
+        at = now()
+        row = self.community_storage.update_space(space_id, {name: after}, at)
+        change = domain.Change(
+            section, f"space.{name}", {"space_id": space_id, name: before}, {"space_id": space_id, name: after}
+        )
+        self.clear_sections(community_id, [change], by, at)
+        return row
+
     def clear_sections(self, community_id: str, changes: list[domain.Change], by: str, at: datetime) -> None:
         """Log each change and clear the validation of the sections they touch."""
         for change in changes:
@@ -328,15 +341,7 @@ class TreeEntrypoints(Workbench):
         current = self.community_storage.space(space_id)
         assert current is not None
         if override != current["matrix"]:
-            at = now()
-            self.community_storage.update_space(space_id, {"matrix": override}, at)
-            change = domain.Change(
-                "roles",
-                "space.matrix",
-                {"space_id": space_id, "matrix": current["matrix"]},
-                {"space_id": space_id, "matrix": override},
-            )
-            self.clear_sections(community_id, [change], user_id, at)
+            self.change_space_setting(community_id, space_id, "roles", "matrix", current["matrix"], override, user_id)
             self.record_space_override(community_id, space_id, user_id)
         return self._space_out(caller, space_id)
 
@@ -357,15 +362,9 @@ class TreeEntrypoints(Workbench):
         current = self.community_storage.space(space_id)
         assert current is not None
         if own != current["validation"]:
-            at = now()
-            self.community_storage.update_space(space_id, {"validation": own}, at)
-            change = domain.Change(
-                "content",
-                "space.validation",
-                {"space_id": space_id, "validation": current["validation"]},
-                {"space_id": space_id, "validation": own},
+            self.change_space_setting(
+                community_id, space_id, "content", "validation", current["validation"], own, user_id
             )
-            self.clear_sections(community_id, [change], user_id, at)
             self.facts.record(
                 SPACE_UPDATED,
                 subject(community_id),
