@@ -85,13 +85,19 @@ class ModerationStorage:
 
     def hidings(self, content_id: str, limit: int, after: Sequence[Any] | None) -> list[dict]:
         """A page of the item's hidings, newest first (keyset on at, id)."""
-        where = "content_id = %(content_id)s"
+        return self._newest_first("hidings", HIDING_COLUMNS, "content_id", content_id, limit, after)
+
+    def _newest_first(
+        self, table: str, columns: str, owner: str, key: str, limit: int, after: Sequence[Any] | None
+    ) -> list[dict]:
+        """A page of ``table``'s rows whose ``owner`` column is ``key``, newest first (keyset on at, id)."""
+        where = f"{owner} = %(key)s"
         if after:
             where += " AND (at, id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
         return self.tx.fetchall(
-            f"SELECT {HIDING_COLUMNS} FROM hidings WHERE {where} ORDER BY at DESC, id DESC LIMIT %(limit)s",
+            f"SELECT {columns} FROM {table} WHERE {where} ORDER BY at DESC, id DESC LIMIT %(limit)s",
             {
-                "content_id": content_id,
+                "key": key,
                 "after_at": after[0] if after else None,
                 "after_id": after[1] if after else None,
                 "limit": limit,
@@ -174,15 +180,4 @@ class ModerationStorage:
 
     def sanctions(self, community_id: str, limit: int, after: Sequence[Any] | None) -> list[dict]:
         """A page of the community's sanctions, newest first (keyset on at, id)."""
-        where = "community_id = %(community_id)s"
-        if after:
-            where += " AND (at, id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
-        return self.tx.fetchall(
-            f"SELECT {SANCTION_COLUMNS} FROM sanctions WHERE {where} ORDER BY at DESC, id DESC LIMIT %(limit)s",
-            {
-                "community_id": community_id,
-                "after_at": after[0] if after else None,
-                "after_id": after[1] if after else None,
-                "limit": limit,
-            },
-        )
+        return self._newest_first("sanctions", SANCTION_COLUMNS, "community_id", community_id, limit, after)

@@ -4,14 +4,14 @@ a completion, the registrations are listed to the author only, and the events re
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
-import psycopg2
 import pytest
 
 from kernel.events.catalog import COURSE_COMPLETED, COURSE_REGISTERED
 from tests.support.publishing import act, join, known_member, live_community, new_user, publishing_stack, write
-from tests.support.records import events
+from tests.support.records import events, schema_connection
 from tests.support.spaces import call, make_user, ok, problem
 
 pytestmark = pytest.mark.e2e
@@ -31,10 +31,8 @@ def url(platform):
 @pytest.fixture
 def outbox(database_url):
     """An autocommit connection to the publishing schema, to read its outbox."""
-    conn = psycopg2.connect(database_url, options="-c search_path=publishing")
-    conn.autocommit = True
-    yield conn
-    conn.close()
+    with closing(schema_connection(database_url, "publishing")) as conn:
+        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -20,14 +20,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 
-import psycopg2
 import pytest
 
 from kernel.testing.waiting import eventually
 from tests.support.publishing import act, join, known_member, live_community, new_user, publishing_stack, write
-from tests.support.records import events, query
+from tests.support.records import events, query, schema_connection
 from tests.support.spaces import call, make_user, ok
 
 pytestmark = pytest.mark.e2e
@@ -464,10 +464,8 @@ def test_each_subject_reads_exactly_what_the_matrix_says_on_every_path(world, su
 
 @pytest.fixture
 def outbox(database_url):
-    conn = psycopg2.connect(database_url, options="-c search_path=publishing")
-    conn.autocommit = True
-    yield conn
-    conn.close()
+    with closing(schema_connection(database_url, "publishing")) as conn:
+        yield conn
 
 
 def test_no_event_carries_a_body_a_comment_or_a_confidential_title(world, outbox):

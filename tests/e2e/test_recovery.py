@@ -12,11 +12,11 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-import psycopg2
 import pytest
 import requests
 
 from tests.support.accounts import PASSWORD, identity_stack
+from tests.support.records import schema_connection
 
 pytestmark = pytest.mark.e2e
 NEW_PASSWORD = "amber heron folds kites"
@@ -37,9 +37,7 @@ def platform(database_url, amqp_uri, tmp_path_factory):
 
 
 def identity_db(database_url):
-    conn = psycopg2.connect(database_url, options="-c search_path=identity")
-    conn.autocommit = True
-    return conn
+    return schema_connection(database_url, "identity")
 
 
 @pytest.fixture

@@ -7,12 +7,13 @@ spaces service carries each space's policy in its access snapshots, and publishi
 its read model.
 """
 
-import psycopg2
+from contextlib import closing
+
 import pytest
 
 from kernel.testing.waiting import eventually
 from tests.support.publishing import act, join, known_member, live_community, new_user, publishing_stack, write
-from tests.support.records import query
+from tests.support.records import query, schema_connection
 from tests.support.spaces import call, make_user, ok, problem
 
 pytestmark = pytest.mark.e2e
@@ -37,10 +38,8 @@ def url(platform):
 @pytest.fixture(scope="module")
 def read_model(database_url):
     """An autocommit connection to publishing's schema: its copy of each space's policy."""
-    conn = psycopg2.connect(database_url, options="-c search_path=publishing")
-    conn.autocommit = True
-    yield conn
-    conn.close()
+    with closing(schema_connection(database_url, "publishing")) as conn:
+        yield conn
 
 
 @pytest.fixture(scope="module")

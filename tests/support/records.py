@@ -7,7 +7,17 @@ import json
 import uuid
 from typing import Any
 
+import psycopg2
+
 from kernel.auth import Actor
+
+
+def schema_connection(database_url: str, schema: str):
+    """An autocommit connection to a service's schema, to look at what it stored (close it, or use it
+    in ``contextlib.closing``)."""
+    conn = psycopg2.connect(database_url, options=f"-c search_path={schema}")
+    conn.autocommit = True
+    return conn
 
 
 def query(conn, sql: str, params: Any = None) -> list[tuple]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from contextlib import closing
 
 import eventlet
-import psycopg2
 import pytest
 from nameko.containers import ServiceContainer
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -19,6 +19,7 @@ from kernel.auth import TokenVerifier
 from kernel.config import SERVICES, Settings
 from kernel.testing.infra import free_port
 from services.identity.service import IdentityService
+from tests.support.records import schema_connection
 
 PASSWORD = "violet-otter-carries-maps"
 
@@ -55,10 +56,8 @@ def identity(identity_settings):
 @pytest.fixture
 def db(database_url):
     """An autocommit connection to the identity schema, to look at what the service stored."""
-    conn = psycopg2.connect(database_url, options="-c search_path=identity")
-    conn.autocommit = True
-    yield conn
-    conn.close()
+    with closing(schema_connection(database_url, "identity")) as conn:
+        yield conn
 
 
 def query(conn, sql, params=None) -> list[tuple]:

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg2
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -30,7 +29,7 @@ from kernel.testing.containers import ContainerGroup, settings_for_tests
 from kernel.testing.waiting import eventually
 from services.publishing.service import PublishingService
 from services.spaces.service import SpacesService
-from tests.support.records import events, make_actor, query  # noqa: F401  (tests import them from here)
+from tests.support.records import events, make_actor, query, schema_connection  # noqa: F401  (tests import them from here)
 
 #: every review section, in the order the owner validates them before the pilot
 SECTIONS = ("identity", "objectives", "topics", "rules", "access", "content", "roles", "modules")
@@ -65,16 +64,10 @@ def publishing(rpc):
     return rpc.publishing
 
 
-def _connect(database_url: str, schema: str):
-    conn = psycopg2.connect(database_url, options=f"-c search_path={schema}")
-    conn.autocommit = True
-    return conn
-
-
 @pytest.fixture
 def pdb(database_url):
     """An autocommit connection to the publishing schema, to look at what the service stored."""
-    conn = _connect(database_url, "publishing")
+    conn = schema_connection(database_url, "publishing")
     yield conn
     conn.close()
 
@@ -82,7 +75,7 @@ def pdb(database_url):
 @pytest.fixture
 def sdb(database_url):
     """An autocommit connection to the spaces schema (the source of the access facts)."""
-    conn = _connect(database_url, "spaces")
+    conn = schema_connection(database_url, "spaces")
     yield conn
     conn.close()
 

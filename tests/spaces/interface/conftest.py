@@ -16,16 +16,16 @@ def test_something(spaces, actor, community, db):
 from __future__ import annotations
 
 import uuid
+from contextlib import closing
 from typing import Any
 
-import psycopg2
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from kernel.config import Settings
 from kernel.testing.containers import ContainerGroup, settings_for_tests
 from services.spaces.service import SpacesService
-from tests.support.records import events, make_actor, query  # noqa: F401  (tests import them from here)
+from tests.support.records import events, make_actor, query, schema_connection  # noqa: F401  (tests import them from here)
 
 #: every review section, in the order the owner validates them before the pilot
 SECTIONS = ("identity", "objectives", "topics", "rules", "access", "content", "roles", "modules")
@@ -51,10 +51,8 @@ def spaces(spaces_settings):
 @pytest.fixture
 def db(database_url):
     """An autocommit connection to the spaces schema, to look at what the service stored."""
-    conn = psycopg2.connect(database_url, options="-c search_path=spaces")
-    conn.autocommit = True
-    yield conn
-    conn.close()
+    with closing(schema_connection(database_url, "spaces")) as conn:
+        yield conn
 
 
 @pytest.fixture
