@@ -120,19 +120,43 @@ class AccessReadModel:
         """The community's state, matrix and settings with the actor's standing; ``None`` if the read model
         does not know the community (visibility is the caller's next question: ``community_visible``)."""
         key = uuid_or_none(community_id)
-        if key is None:
-            return None
-        user_id = user_id_of(actor)
-        row = self.db.fetchone(
+        return None if key is None else self.communities(actor, [key]).get(key)
+
+    def communities(self, actor, community_ids) -> dict[str, tuple[CommunityAccess, Standing]]:
+        """``community`` for several communities in one query: those the read model knows, by id."""
+        keys = [key for key in (uuid_or_none(c) for c in community_ids) if key is not None]
+        if not keys:
+            return {}
+        return self._communities(
+            actor,
             "SELECT c.community_id, c.state, c.matrix, c.settings, m.role, m.banned FROM access_communities c"
             " LEFT JOIN access_members m ON m.community_id = c.community_id AND m.user_id = %s"
-            " WHERE c.community_id = %s",
-            (uuid_or_none(user_id), key),
+            " WHERE c.community_id = ANY(%s::uuid[])",
+            keys,
         )
-        if row is None:
-            return None
-        community = CommunityAccess(key, row["state"], rules.matrix_of(row["matrix"]) or {}, dict(row["settings"]))
-        return community, Standing(signed_in=user_id is not None, role=row["role"], banned=bool(row["banned"]))
+
+    def my_communities(self, actor) -> dict[str, tuple[CommunityAccess, Standing]]:
+        """``community`` for each community where the actor has a role (not banned), in one query."""
+        if uuid_or_none(user_id_of(actor)) is None:
+            return {}
+        return self._communities(
+            actor,
+            "SELECT c.community_id, c.state, c.matrix, c.settings, m.role, m.banned FROM access_members m"
+            " JOIN access_communities c ON c.community_id = m.community_id"
+            " WHERE m.user_id = %s AND m.role IS NOT NULL AND NOT m.banned",
+        )
+
+    def _communities(self, actor, sql: str, *params: Any) -> dict[str, tuple[CommunityAccess, Standing]]:
+        user_id = user_id_of(actor)
+        found = {}
+        for row in self.db.fetchall(sql, (uuid_or_none(user_id), *params)):
+            key = str(row["community_id"])
+            community = CommunityAccess(key, row["state"], rules.matrix_of(row["matrix"]) or {}, dict(row["settings"]))
+            found[key] = (
+                community,
+                Standing(signed_in=user_id is not None, role=row["role"], banned=bool(row["banned"])),
+            )
+        return found
 
     def community_permissions(self, actor, community_id) -> frozenset[str]:
         """Community-wide permissions (``invite``, ``manage_members``, ``configure``, ...)."""
@@ -144,38 +168,39 @@ class AccessReadModel:
         (``found``: the community and standing when the caller already has them)."""
         return {space_id: view.permissions for space_id, view in self.space_views(actor, community_id, found).items()}
 
-    def space_rows(self, community_id) -> list[dict]:
-        """The read model's rows of the community's spaces, with what other services apply to their
-        content (``modules``, ``validation``: null when the space follows its parent)."""
-        return self.db.fetchall(
-            "SELECT space_id, community_id, parent_id, visibility, archived, matrix, own_members, modules, validation"
-            " FROM access_spaces WHERE community_id = %s",
-            (str(community_id),),
-        )
+    def space_rows(self, community_ids, actor=None) -> dict[str, list[dict]]:
+        """The read model's rows of the communities' spaces, by community, with what other services
+        apply to their content (``modules``, ``validation``: null when the space follows its parent)
+        and ``space_role``: the actor's role in a space that keeps its own members (rule 6)."""
+        keys = [key for key in (uuid_or_none(c) for c in community_ids) if key is not None]
+        found: dict[str, list[dict]] = {key: [] for key in keys}
+        if keys:
+            for row in self.db.fetchall(
+                "SELECT s.space_id, s.community_id, s.parent_id, s.visibility, s.archived, s.matrix, s.own_members,"
+                " s.modules, s.validation, sm.role AS space_role FROM access_spaces s"
+                " LEFT JOIN access_space_members sm ON sm.space_id = s.space_id AND sm.user_id = %s"
+                " AND sm.role IS NOT NULL WHERE s.community_id = ANY(%s::uuid[])",
+                (uuid_or_none(user_id_of(actor)), keys),
+            ):
+                found[str(row["community_id"])].append(row)
+        return found
 
     def space_views(self, actor, community_id, found=None, rows=None) -> dict[str, rules.SpaceView]:
         """The actor's view (role, permissions, read-only, whether their role reads) of every space
-        of the community they may see (``rows``: its ``space_rows`` when the caller has them)."""
+        of the community they may see (``rows``: its ``space_rows`` for the actor, when the caller
+        has them)."""
         found = found or self.community(actor, community_id)
         if found is None:
             return {}
         community, standing = found
         if rows is None:
-            rows = self.space_rows(community.id)
-        return rules.space_views(
-            community, [_space(row) for row in rows], standing, self._space_roles(actor, community.id, standing)
+            rows = self.space_rows([community.id], actor)[community.id]
+        space_roles = (
+            {str(row["space_id"]): row["space_role"] for row in rows if row["space_role"] is not None}
+            if standing.is_member
+            else {}
         )
-
-    def _space_roles(self, actor, community_id: str, standing: Standing) -> dict[str, str]:
-        """The actor's roles in the community's spaces that keep their own members."""
-        if not standing.is_member:
-            return {}
-        rows = self.db.fetchall(
-            "SELECT space_id, role FROM access_space_members WHERE community_id = %s AND user_id = %s"
-            " AND role IS NOT NULL",
-            (community_id, uuid_or_none(user_id_of(actor))),
-        )
-        return {str(row["space_id"]): row["role"] for row in rows}
+        return rules.space_views(community, [_space(row) for row in rows], standing, space_roles)
 
     def visible_community(self, actor, community_id) -> tuple[CommunityAccess, Standing, dict] | None:
         """The community, the actor's standing and their readable spaces, if the community exists

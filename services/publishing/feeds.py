@@ -17,6 +17,7 @@ from typing import Any
 from kernel import errors, paging
 from kernel.access.readmodel import AccessReadModel
 from kernel.entrypoints import rpc
+from kernel.inputs import uuid_or_none
 from services.publishing.contents import Desk, reader_of, signed_in
 from services.publishing.visibility import Reader
 
@@ -49,8 +50,7 @@ class FeedEntrypoints(Desk):
         caller = reader_of(actor)
         limit = paging.check_limit(limit)
         position = paging.position(after, published_at=datetime, id=uuid.UUID)
-        community_id = self._visible_community(caller, community_id)
-        reader = self.visibility.reader(caller, [community_id])
+        community_id, reader = self._community_reader(caller, community_id)
         rows = self.contents.feed("community", [community_id], reader.published(), limit + 1, position)
         return self._page(rows, reader, limit)
 
@@ -60,10 +60,10 @@ class FeedEntrypoints(Desk):
         caller = signed_in(actor)
         limit = paging.check_limit(limit)
         position = paging.position(after, published_at=datetime, id=uuid.UUID)
-        communities = AccessReadModel(self.db).member_communities(caller)
+        reader = self.visibility.reader(caller, None)
+        communities = list(reader.communities)
         if not communities:
             return {"items": [], "next": None}
-        reader = self.visibility.reader(caller, communities)
         rows = self.contents.feed("community", communities, reader.published(), limit + 1, position)
         return self._page(rows, reader, limit)
 
@@ -75,8 +75,7 @@ class FeedEntrypoints(Desk):
         caller = signed_in(actor)
         limit = paging.check_limit(limit)
         position = paging.position(after, updated_at=datetime, id=uuid.UUID)
-        community_id = self._visible_community(caller, community_id)
-        reader = self.visibility.reader(caller, [community_id])
+        community_id, reader = self._community_reader(caller, community_id)
         rows = self.contents.waiting(community_id, reader.waiting(), limit + 1, position)
         result = paging.page(
             rows, limit, lambda row: {"updated_at": row["updated_at"].isoformat(), "id": str(row["id"])}
@@ -85,11 +84,14 @@ class FeedEntrypoints(Desk):
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def _visible_community(self, caller, community_id: Any) -> str:
-        found = AccessReadModel(self.db).visible_community(caller, community_id)
-        if found is None:
+    def _community_reader(self, caller, community_id: Any) -> tuple[str, Reader]:
+        """The community's id and the caller's ``Reader`` there; NotFound when the community does
+        not exist for them."""
+        key = uuid_or_none(community_id)
+        reader = self.visibility.reader(caller, [] if key is None else [key])
+        if key is None or not reader.sees_community(key):
             raise errors.NotFound(NO_COMMUNITY, code="community-not-found")
-        return found[0].id
+        return key, reader
 
     def _page(self, rows: list[dict], reader: Reader, limit: int) -> dict:
         result = paging.page(

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kernel.access.readmodel import AccessReadModel
-from kernel.access.rules import CommunityAccess, Standing
+from kernel.access.rules import CommunityAccess, Standing, community_visible
 from kernel.auth import Actor
 from kernel.inputs import uuid_or_none
 from services.publishing import domain
@@ -62,6 +62,8 @@ class Reader:
     #: each community's charter validation policy
     charters: dict[str, Mapping[str, Any] | None] = field(default_factory=dict)
     archived_communities: set[str] = field(default_factory=set)
+    #: the communities it was built over that the read model knows, with the caller's standing
+    communities: dict[str, tuple[CommunityAccess, Standing]] = field(default_factory=dict)
     _params: dict[str, Any] | None = field(default=None, repr=False)
     _policies: dict[tuple[str, str], domain.Policy] = field(default_factory=dict, repr=False)
 
@@ -94,19 +96,36 @@ class Reader:
         found.append(self.charters.get(community_id))
         return found
 
+    def sees_community(self, community_id: str) -> bool:
+        """Whether the community exists for the caller (``rules.community_visible``)."""
+        found = self.communities.get(str(community_id))
+        if found is None:
+            return False
+        has_space = any(place.community_id == found[0].id for place in self.places.values())
+        return community_visible(found[0], found[1], has_public_space=has_space)
+
     def read_only(self, space_id: str, community_id: str) -> bool:
         place = self.places.get(str(space_id))
         return str(community_id) in self.archived_communities or (place is not None and place.archived)
 
     # -- SQL -------------------------------------------------------------------------------------
 
-    def params(self) -> dict[str, Any]:
-        """The parameters every condition of this reader uses (named ``v_*``), computed once."""
+    def params(self, workflow: bool = False) -> dict[str, Any]:
+        """The parameters of this reader's conditions (named ``v_*``), computed once: the knowledge
+        levels' and, with ``workflow``, those of unpublished items (co-edition, approvals, steps)."""
         if self._params is None:
-            self._params = self._compute_params()
+            places = self.places.values()
+            self._params = {
+                "v_user": self.user_id,
+                "v_public": [p.space_id for p in places],
+                "v_extended": [p.space_id for p in places if p.reads_extended],
+                "v_confidential": [p.space_id for p in places if p.reads_confidential],
+            }
+        if workflow and "v_steps" not in self._params:
+            self._params.update(self._workflow_params())
         return self._params
 
-    def _compute_params(self) -> dict[str, Any]:
+    def _workflow_params(self) -> dict[str, Any]:
         places = self.places.values()
         co_edited = sorted(name for name, kind in content_types().items() if kind.co_edited)
         types = sorted(content_types())
@@ -124,10 +143,6 @@ class Reader:
                     if step.role == place.role
                 )
         return {
-            "v_user": self.user_id,
-            "v_public": [p.space_id for p in places],
-            "v_extended": [p.space_id for p in places if p.reads_extended],
-            "v_confidential": [p.space_id for p in places if p.reads_confidential],
             "v_co_edited": co_edited,
             "v_co_edit": [p.space_id for p in places if "co_edit" in p.permissions],
             "v_approve": approve,
@@ -161,7 +176,7 @@ class Reader:
             f" AND {a}.space_id = ANY(%(v_co_edit)s::uuid[]))"
             f" OR ({a}.state <> 'draft' AND ({a}.space_id::text || ':' || {a}.type) = ANY(%(v_approve)s::text[])))))))"
         )
-        return sql, self.params()
+        return sql, self.params(workflow=True)
 
     def waiting(self, a: str = "c") -> tuple[str, dict[str, Any]]:
         """Items waiting for a decision the caller may take now (the moderation queue): a submitted
@@ -173,7 +188,7 @@ class Reader:
             f" OR ({a}.space_id::text || ':' || {a}.type || ':' || {a}.step::text) = ANY(%(v_steps)s::text[]))))"
             f" AND {self.knowledge(a)})"
         )
-        return sql, self.params()
+        return sql, self.params(workflow=True)
 
 
 class Visibility:
@@ -183,26 +198,29 @@ class Visibility:
         self.db = db
         self.model = AccessReadModel(db)
 
-    def reader(self, actor: Actor | None, community_ids: Iterable[str]) -> Reader:
-        """What ``actor`` (``None``: anonymous) reads in these communities."""
+    def reader(self, actor: Actor | None, community_ids: Iterable[str] | None) -> Reader:
+        """What ``actor`` (``None``: anonymous) reads in these communities (``None``: the ones they
+        are a member of). Two queries whatever the number of communities: their rows with the
+        actor's standing, and their spaces with the actor's roles there."""
         user_id = None if actor is None else actor.user_id
         reader = Reader(user_id)
-        known: dict[str, tuple[CommunityAccess, Standing]] = {}
-        for community_id in dict.fromkeys(str(c) for c in community_ids):
-            found = self.model.community(actor, community_id)
-            if found is None:
-                continue
-            known[found[0].id] = found
+        if community_ids is None:
+            known = self.model.my_communities(actor)
+        else:
+            known = self.model.communities(actor, community_ids)
+        spaces = self.model.space_rows(list(known), actor)
+        for community_id, found in known.items():
             settings = found[0].settings
             reader.charters[found[0].id] = settings.get("validation")
             if found[0].state == "archived":
                 reader.archived_communities.add(found[0].id)
             extended = _extended(actor, settings)
-            rows = self.model.space_rows(found[0].id)
+            rows = spaces[community_id]
             for row in rows:
                 parent = None if row["parent_id"] is None else str(row["parent_id"])
-                reader.spaces[str(row["space_id"])] = (found[0].id, parent, row["validation"])
-            for view in self.model.space_views(actor, found[0].id, found, rows).values():
+                reader.spaces[str(row["space_id"])] = (community_id, parent, row["validation"])
+            views = self.model.space_views(actor, community_id, found, rows)
+            for view in views.values():
                 reader.places[view.space_id] = Place(
                     space_id=view.space_id,
                     community_id=found[0].id,
@@ -212,6 +230,7 @@ class Visibility:
                     reads_confidential=view.member_reads,
                     reads_extended=view.member_reads or extended,
                 )
+        reader.communities = known
         return reader
 
 
