@@ -37,7 +37,7 @@ lint: install ## ruff (style and bugs) and mypy (types)
 	$(BIN)/ruff format --check kernel services gateway tests bench
 	$(BIN)/mypy kernel services gateway
 
-bench: install ## event throughput and gateway latency; writes docs/performance.md
+bench: install ## events, gateway, publishing figures -> docs/performance.md (BENCH_ONLY=publishing: one part, printed)
 	$(BIN)/python -m bench
 
 deadletters: install ## list parked events (replay: .venv/bin/ecommunity-deadletters replay [ID...])

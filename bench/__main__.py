@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+#: BENCH_ONLY=publishing (comma-separated: events, gateway, publishing) runs only those parts, and then
+#: writes the report only where BENCH_REPORT says (never a partial docs/performance.md)
+ONLY = {part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()}
+
+
+def wanted(part: str) -> bool:
+    return not ONLY or part in ONLY
 
 
 def http_load(url: str, clients: int, *extra: str) -> dict:
@@ -46,7 +54,7 @@ def http_load(url: str, clients: int, *extra: str) -> dict:
 
 
 def main() -> int:
-    from bench import accounts, events, spaces
+    from bench import accounts, events, publishing, spaces
 
     make_green()
     base = Settings.from_env()
@@ -63,26 +71,8 @@ def main() -> int:
         import logging
 
         logging.basicConfig(level=logging.WARNING)
-        with tempfile.TemporaryDirectory() as logs:
-            print("bench: warming up the broker and the database ...", flush=True)
-            events.raw_kombu(amqp_uri, 2000)
-            events.outbox_pipeline(settings, 2000, Path(logs))
-            rounds = []
-            for number in range(1, ROUNDS + 1):
-                raw = events.raw_kombu(amqp_uri, EVENTS)
-                pipeline, lag = events.outbox_pipeline(settings, EVENTS, Path(logs))
-                rounds.append((raw, pipeline, lag))
-                print(
-                    f"bench: round {number}: raw kombu {raw:.0f}/s, outbox -> inbox {pipeline:.0f}/s "
-                    f"(ratio {pipeline / raw:.2f})",
-                    flush=True,
-                )
-        results["rounds"] = rounds
-        results["raw"] = statistics.median(r[0] for r in rounds)
-        results["pipeline"] = statistics.median(r[1] for r in rounds)
-        results["drain_after_commit"] = statistics.median(r[2] for r in rounds)
-        # each round pairs the two paths on the broker as it is at that moment: compare within rounds
-        results["ratio"] = statistics.median(r[1] / r[0] for r in rounds)
+        if wanted("events"):
+            events_figures(events, settings, amqp_uri, results)
 
         migrate(database_url, SERVICES, out=open(os.devnull, "w"))  # noqa: SIM115
         ports = {name: free_port() for name in SERVICES}
@@ -93,19 +83,12 @@ def main() -> int:
             try:
                 for p in (*procs, gateway):
                     p.wait_ready(60)
-                token, login = accounts.member_token(gateway.url)
-                me = ("--header", f"Authorization: Bearer {token}")
-                for path, extra in (("/v1/ping/identity", ()), ("/v1/me", me), ("/v1/ping", ()), ("/healthz", ())):
-                    http_load(f"{gateway.url}{path}", 8, *extra)  # warm up
-                    for clients in (16, 64):
-                        print(f"bench: GET {path}, {clients} clients, {SECONDS:.0f}s ...", flush=True)
-                        results[(path, clients)] = http_load(f"{gateway.url}{path}", clients, *extra)
-                print("bench: log-in (argon2id), 8 clients ...", flush=True)
-                results["login"] = http_load(f"{gateway.url}/v1/auth/token", 8, "--method", "POST", "--body", login)
-                results["verify_us"] = accounts.verification_microseconds(gateway.url, token)
-                print("bench: permission decisions on the local read model ...", flush=True)
-                results["decisions"] = spaces.decisions(database_url, SECONDS)
-                results["members"] = members_figures(spaces, gateway.url, settings)
+                if wanted("gateway"):
+                    gateway_figures(accounts, spaces, gateway.url, settings, results)
+                if wanted("publishing"):
+                    started = time.perf_counter()
+                    results["publishing"] = publishing.figures(gateway.url, database_url, http_load, SECONDS)
+                    results["publishing"]["seconds"] = time.perf_counter() - started
             finally:
                 for p in (gateway, *procs):
                     p.stop()
@@ -113,11 +96,51 @@ def main() -> int:
         admin.delete(vhost)
         drop_database(base.database_url, db_name)
     report = render(results)
-    target = Path(os.environ.get("BENCH_REPORT") or ROOT / "docs" / "performance.md")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(report)
+    target = os.environ.get("BENCH_REPORT") or (None if ONLY else ROOT / "docs" / "performance.md")
+    if target is not None:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(report)
     print(report)
     return 0
+
+
+def events_figures(events, settings: Settings, amqp_uri: str, results: dict) -> None:
+    with tempfile.TemporaryDirectory() as logs:
+        print("bench: warming up the broker and the database ...", flush=True)
+        events.raw_kombu(amqp_uri, 2000)
+        events.outbox_pipeline(settings, 2000, Path(logs))
+        rounds = []
+        for number in range(1, ROUNDS + 1):
+            raw = events.raw_kombu(amqp_uri, EVENTS)
+            pipeline, lag = events.outbox_pipeline(settings, EVENTS, Path(logs))
+            rounds.append((raw, pipeline, lag))
+            print(
+                f"bench: round {number}: raw kombu {raw:.0f}/s, outbox -> inbox {pipeline:.0f}/s "
+                f"(ratio {pipeline / raw:.2f})",
+                flush=True,
+            )
+    results["rounds"] = rounds
+    results["raw"] = statistics.median(r[0] for r in rounds)
+    results["pipeline"] = statistics.median(r[1] for r in rounds)
+    results["drain_after_commit"] = statistics.median(r[2] for r in rounds)
+    # each round pairs the two paths on the broker as it is at that moment: compare within rounds
+    results["ratio"] = statistics.median(r[1] / r[0] for r in rounds)
+
+
+def gateway_figures(accounts, spaces, gateway: str, settings: Settings, results: dict) -> None:
+    token, login = accounts.member_token(gateway)
+    me = ("--header", f"Authorization: Bearer {token}")
+    for path, extra in (("/v1/ping/identity", ()), ("/v1/me", me), ("/v1/ping", ()), ("/healthz", ())):
+        http_load(f"{gateway}{path}", 8, *extra)  # warm up
+        for clients in (16, 64):
+            print(f"bench: GET {path}, {clients} clients, {SECONDS:.0f}s ...", flush=True)
+            results[(path, clients)] = http_load(f"{gateway}{path}", clients, *extra)
+    print("bench: log-in (argon2id), 8 clients ...", flush=True)
+    results["login"] = http_load(f"{gateway}/v1/auth/token", 8, "--method", "POST", "--body", login)
+    results["verify_us"] = accounts.verification_microseconds(gateway, token)
+    print("bench: permission decisions on the local read model ...", flush=True)
+    results["decisions"] = spaces.decisions(settings.database_url, SECONDS)
+    results["members"] = members_figures(spaces, gateway, settings)
 
 
 def members_figures(spaces, gateway: str, settings: Settings) -> dict:
@@ -142,7 +165,24 @@ def members_figures(spaces, gateway: str, settings: Settings) -> dict:
     return figures
 
 
+def render_publishing(figures: dict) -> list[str]:
+    from bench import publishing
+
+    return publishing.render(figures, SECONDS)
+
+
 def render(r: dict) -> str:
+    if ONLY:  # a partial run: the run's line and the parts it made
+        return "\n".join(
+            [
+                f"# Performance (partial: BENCH_ONLY={','.join(sorted(ONLY))})",
+                "",
+                f"- Run: {r['when']} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+                f"{SECONDS:.0f}s per HTTP measurement",
+                *(render_publishing(r["publishing"]) if "publishing" in r else []),
+                "",
+            ]
+        )
     ratio = r["ratio"]
     lines = [
         "# Performance",
@@ -231,6 +271,8 @@ def render(r: dict) -> str:
             "",
             f"- p99 with 100k members over p99 with 1k, worst of the two pages: **{flat:.2f}** (target ≤ 1.2).",
         ]
+    if "publishing" in r:
+        lines += render_publishing(r["publishing"])
     lines += [
         "",
         "## Reading the figures",

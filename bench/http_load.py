@@ -39,11 +39,12 @@ def _client(host: str, port: int, path: str, until: float, latencies: list, erro
 
 def _process(url: str, clients: int, seconds: float, queue, spec: dict) -> None:
     parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")  # the query too: ?cursor=, ?q=
     until = time.perf_counter() + seconds
     latencies: list = []
     errors: list = []
     threads = [
-        threading.Thread(target=_client, args=(parts.hostname, parts.port, parts.path, until, latencies, errors, spec))
+        threading.Thread(target=_client, args=(parts.hostname, parts.port, target, until, latencies, errors, spec))
         for _ in range(clients)
     ]
     for t in threads:
