@@ -7,6 +7,13 @@ Each item is indexed in its community's first language (``migrations/0003_search
 community and "running" finds "runs" in an English one; results are ranked with ``ts_rank_cd``
 (title matches weigh more: weight A against B for the body), then newest first.
 
+Relevance ranks the newest ``WINDOW`` (1000) matches the caller reads, not every match: the inner
+query takes them newest first (``ORDER BY published_at DESC, id DESC LIMIT WINDOW``), so its cost
+does not grow with the community — for a common word the planner walks a newest-first index (the
+community's or space's feed index, or ``contents_published`` across communities: migration 0007)
+until it has them, for a rare one it sorts the GIN index's few matches. When more match, the older
+ones are not reached: the last page simply ends (refine the query to reach them).
+
 Permissions are Visibility's ``published`` condition inside the one query — nothing the caller may
 not read is fetched. The ``Reader`` is built over the communities the caller may read something in:
 the one given by ``community_id`` (or ``space_id``'s), else the communities they are a member of and
@@ -14,8 +21,8 @@ the open (``live``, ``archived``) communities having a root space readable witho
 (``public``; ``registered`` too for a signed-in caller). That list is a superset: ``Visibility``
 then decides each space with the access rules, so a community listed for nothing adds no space.
 
-Pages are keyset on ``(rank, published_at, id)``, all descending — no OFFSET; the rank travels in
-the cursor as a string (a ``real`` written and read back exactly).
+Pages are keyset on ``(rank, published_at, id)``, all descending, within that window — no OFFSET;
+the rank travels in the cursor as a string (a ``real`` written and read back exactly).
 """
 
 from __future__ import annotations
@@ -37,6 +44,10 @@ from services.publishing.plugins import content_types
 from services.publishing.visibility import Reader
 
 MAX_QUERY = 200
+#: relevance ranks the newest ``WINDOW`` matches the caller reads (docs/publishing.md, "Search"): 50 pages
+#: of 20. A common word costs the walk of ``WINDOW / its frequency`` items; a smaller window is cheaper for
+#: it but makes the planner walk for a rare word too (its estimate is ~0.3% of rows): 300 did, 0.5 s at 1M
+WINDOW = 1000
 #: every configuration the migration's ``content_search_config`` may give an item
 CONFIGS = ("simple", "french", "english", "italian", "german", "spanish")
 #: ``ts_headline`` options: at most two fragments, the query's terms between <mark> and </mark>
@@ -46,8 +57,6 @@ ESCAPED_BODY = (
     "replace(replace(replace(replace(replace(p.body, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),"
     " '\"', '&quot;'), '''', '&#39;')"
 )
-#: any row's own query matches this disjunction of every configuration's: a constant the GIN index serves
-ANY_CONFIG = " || ".join(f"websearch_to_tsquery('{name}', %(q)s)" for name in CONFIGS)
 
 
 class SearchHitOut(Schema):
@@ -150,17 +159,42 @@ class SearchEntrypoints(Desk):
         open_ones = [str(row["community_id"]) for row in rows]
         return list(dict.fromkeys(AccessReadModel(self.db).member_communities(caller) + open_ones))
 
+    def _forms(self, q: str) -> dict[str, str]:
+        """The query parsed in each configuration (``websearch_to_tsquery``), as tsquery text; a
+        configuration where it has no lexeme (only stop words) is left out.
+
+        Also, for the rest of the transaction, no parallel workers and no JIT: an OLTP query whose
+        work is bounded by ``WINDOW``, where either costs more (ms of startup) than it saves."""
+        rows = self.db.fetchall(
+            "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off;"
+            " SELECT name, websearch_to_tsquery(name::regconfig, %(q)s)::text AS query"
+            " FROM unnest(%(configs)s::text[]) AS name",
+            {"q": q, "configs": list(CONFIGS)},
+        )
+        return {row["name"]: row["query"] for row in rows if row["query"]}
+
     def _hits(
         self, q: str, filters: Mapping[str, str | None], reader: Reader, limit: int, after: Sequence[Any] | None
     ) -> list[dict]:
         """One page of matches the reader's ``published`` condition lets through, best first; the
         snippets are made for that page only."""
+        forms = self._forms(q)
+        if not forms:
+            return []
+        # a row's own query (the form of its configuration, a constant picked per row: no parsing per
+        # row) implies the or of the distinct forms, a constant the GIN index serves; deduplicated
+        # ('harv' | 'harvest', not six alternatives) it is estimated as the word's own frequency
+        own = (
+            "CASE c.search_config "
+            + " ".join(f"WHEN %(config_{i})s::regconfig THEN %(form_{i})s::tsquery" for i in range(len(forms)))
+            + " END"
+        )
+        candidates = " | ".join(f"({form})" for form in sorted(set(forms.values())))
         visible, params = reader.published("c")
-        where = [
-            f"c.search @@ ({ANY_CONFIG})",
-            "c.search @@ websearch_to_tsquery(c.search_config, %(q)s)",
-            visible,
-        ]
+        # the row's own match as a function call, not as ``@@``: the planner gives ``@@`` against a
+        # non-constant query a fixed 0.5% selectivity, which would make every word look rare and sort
+        # all matches of a common one; a function call it counts as 1/3 only
+        where = ["c.search @@ %(candidates)s::tsquery", f"ts_match_vq(c.search, {own})", visible]
         casts = {"community_id": "::uuid", "space_id": "::uuid", "type": ""}
         where += [f"c.{name} = %({name})s{casts[name]}" for name, value in filters.items() if value]
         keyset = ""
@@ -173,10 +207,11 @@ class SearchEntrypoints(Desk):
             "SELECT p.id, p.community_id, p.space_id, p.type, p.title, p.rank, p.published_at,"
             f" ts_headline(p.search_config, {ESCAPED_BODY}, p.query, %(headline)s) AS snippet"
             " FROM (SELECT h.* FROM ("
+            "SELECT w.*, ts_rank_cd(w.search, w.query) AS rank FROM ("
             "SELECT c.id, c.community_id, c.space_id, c.type, c.title, c.body, c.published_at, c.search_config,"
-            " websearch_to_tsquery(c.search_config, %(q)s) AS query,"
-            " ts_rank_cd(c.search, websearch_to_tsquery(c.search_config, %(q)s)) AS rank"
-            f" FROM contents c WHERE {' AND '.join(where)}) h{keyset}"
+            f" c.search, {own} AS query"
+            f" FROM contents c WHERE {' AND '.join(where)}"
+            f" ORDER BY c.published_at DESC, c.id DESC LIMIT %(window)s) w) h{keyset}"
             " ORDER BY h.rank DESC, h.published_at DESC, h.id DESC LIMIT %(limit)s) p"
             " ORDER BY p.rank DESC, p.published_at DESC, p.id DESC"
         )
@@ -186,8 +221,12 @@ class SearchEntrypoints(Desk):
                 **params,
                 **filters,
                 "q": q,
+                "candidates": candidates,
+                **{f"config_{i}": name for i, name in enumerate(forms)},
+                **{f"form_{i}": form for i, form in enumerate(forms.values())},
                 "headline": HEADLINE,
                 "limit": limit,
+                "window": WINDOW,
                 "after_rank": after[0] if after else None,
                 "after_at": after[1] if after else None,
                 "after_id": after[2] if after else None,

@@ -1,7 +1,8 @@
 """Full-text search through a real PublishingService: words matched in each community's language
 (French and English stemming), a title match ranked first, snippets whose only markup is <mark>,
-filters, keyset pages without duplicates, and the leak matrix — what one may not read (confidential,
-extended, unpublished, in a members' space) never appears."""
+filters, keyset pages without duplicates, relevance within the newest window of matches, and the leak
+matrix — what one may not read (confidential, extended, unpublished, in a members' space) never
+appears."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import uuid
 import pytest
 
 from kernel import errors
+from services.publishing import search
 from tests.publishing.interface.conftest import Place, bring_to, make_actor, published, query, unique_name
 
 
@@ -108,6 +110,33 @@ def test_pages_follow_the_rank_without_duplicates(publishing, community):
     assert len(seen) == len(set(seen)) == 7
     assert set(seen) == made
     assert ranks == sorted(ranks, reverse=True)
+
+
+def test_relevance_ranks_the_newest_window_of_matches_and_pages_to_its_end(publishing, community, monkeypatch):
+    # the services run in this process (tests/publishing/interface/conftest.py): a window of 5 matches
+    monkeypatch.setattr(search, "WINDOW", 5)
+    place = community(["en"])
+    word = token()
+    # the two oldest matches would rank first (the word in their title), but they are not among the newest 5
+    older = [published(publishing, place.owner, place.public, title=f"All about {word}")["id"] for _ in range(2)]
+    repeats = (2, 3, 1, 5, 2, 4)  # the first of these falls out of the window too
+    made = [published(publishing, place.owner, place.public, body=f"{word} " * n)["id"] for n in repeats]
+    window = dict(zip(made[1:], repeats[1:], strict=True))
+    for filters in ({}, {"community_id": place.id}):
+        seen, after, ranks = [], None, []
+        while True:
+            page = publishing.search(place.owner, word, 2, after, **filters)
+            seen += [hit["content_id"] for hit in page["items"]]
+            ranks += [hit["rank"] for hit in page["items"]]
+            after = page["next"]
+            if after is None:
+                break
+        assert len(seen) == len(set(seen)) == 5, filters
+        assert set(seen) == set(window), filters
+        assert not set(seen) & {*older, made[0]}, filters
+        # best first within the window: the most repeats (5, 4, 3, 2, 1), not the newest first
+        assert [window[content_id] for content_id in seen] == [5, 4, 3, 2, 1], filters
+        assert ranks == sorted(ranks, reverse=True), filters
 
 
 def test_the_leak_matrix(publishing, community):
