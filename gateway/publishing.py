@@ -33,6 +33,7 @@ from gateway.content_schemas import (
     ContentTypeListSchema,
     DiffQuery,
     DiffSchema,
+    FeedItemSchema,
     NewContentSchema,
     RestoreSchema,
     RevisionSchema,
@@ -364,7 +365,7 @@ class PublishingRoutes:
         summary="A space's feed",
         tags=["feeds"],
         query=PageQuery,
-        response=page_of(ContentSchema),
+        response=page_of(FeedItemSchema),
         auth=OPTIONAL,
         responses={404: NO_SPACE},
     )
@@ -383,7 +384,7 @@ class PublishingRoutes:
         summary="A community's feed",
         tags=["feeds"],
         query=PageQuery,
-        response=page_of(ContentSchema),
+        response=page_of(FeedItemSchema),
         auth=OPTIONAL,
         responses={404: NO_COMMUNITY},
     )
@@ -402,7 +403,7 @@ class PublishingRoutes:
         summary="My feed",
         tags=["feeds"],
         query=PageQuery,
-        response=page_of(ContentSchema),
+        response=page_of(FeedItemSchema),
         auth=True,
     )
     def my_feed(self, request, query, actor):

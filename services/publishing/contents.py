@@ -44,6 +44,7 @@ REJECTION = schemas.Rejection()
 REVISION_PAIR = schemas.RevisionPair()
 REVISION_NUMBER = schemas.RevisionNumber()
 CONTENT = schemas.ContentOut()
+FEED_ITEM = schemas.FeedItemOut()
 SAVED = schemas.SavedContentOut()
 REVISION = schemas.RevisionOut()
 VERSION = schemas.VersionOut()
@@ -127,6 +128,11 @@ class Desk:
             "history": transitions,
         }
         return CONTENT.dump(view) if merged is None else SAVED.dump({**view, "merged": merged})
+
+    def card(self, row: dict, reader: Reader) -> dict:
+        """A feed's row (``ContentStorage.feed``) as the caller sees it, with ``my_actions``."""
+        item, caller, policy, read_only = self.rules_of(row, reader)
+        return FEED_ITEM.dump({**row, "my_actions": domain.my_actions(item, caller, policy, read_only)})
 
     def emit(self, event_type: str, row: dict, **data: Any) -> None:
         """An event about the item: its facts (no title when confidential, never a body) and ``data``."""

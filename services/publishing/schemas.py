@@ -116,6 +116,30 @@ class ContentOut(Schema):
     registrations_count = fields.Integer()  #: a course's
 
 
+class FeedItemOut(Schema):
+    """An item as a feed shows it: its beginning (``excerpt`` of the Markdown body, ``truncated``
+    when there is more), not its body."""
+
+    id = fields.UUID()
+    community_id = fields.UUID()
+    space_id = fields.UUID()
+    type = fields.String()
+    parent_id = fields.UUID(allow_none=True)
+    author_id = fields.UUID(allow_none=True)
+    title = fields.String(allow_none=True)
+    excerpt = fields.String()
+    truncated = fields.Boolean()
+    fields_ = fields.Raw(data_key="fields", attribute="fields")
+    knowledge_level = fields.String()
+    revision = fields.Integer()
+    published_at = fields.AwareDateTime(allow_none=True)
+    updated_at = fields.AwareDateTime()
+    accepted_answer_id = fields.UUID(allow_none=True)
+    by_expert = fields.Boolean()
+    locked = fields.Boolean()
+    my_actions = fields.List(fields.String())
+
+
 class SavedContentOut(ContentOut):
     """The answer to a save: the item, and whether it was merged with a concurrent save."""
 

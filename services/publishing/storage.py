@@ -22,6 +22,15 @@ COLUMNS = (
     " state, step, revision, publish_at, published_at, hidden, created_at, updated_at, accepted_answer_id, by_expert,"
     " locked"
 )
+#: the beginning of an item's Markdown body a feed shows (the whole item: ``GET /v1/contents/{id}``)
+EXCERPT_LENGTH = 280
+#: what a feed reads of an item: no body, its excerpt
+FEED_COLUMNS = (
+    "c.id, c.community_id, c.space_id, c.type, c.parent_id, c.author_id, c.title,"
+    f" left(c.body, {EXCERPT_LENGTH}) AS excerpt, length(c.body) > {EXCERPT_LENGTH} AS truncated, c.fields,"
+    " c.knowledge_level, c.state, c.step, c.revision, c.publish_at, c.published_at, c.updated_at,"
+    " c.accepted_answer_id, c.by_expert, c.locked"
+)
 #: the columns ``update`` writes
 UPDATABLE = (
     "title",
@@ -153,7 +162,8 @@ class ContentStorage:
         self, scope: str, scope_ids: Sequence[str], visible: Condition, limit: int, after: Sequence[str] | None
     ) -> list[dict]:
         """Published items of some spaces (``scope="space"``) or communities (``"community"``) the
-        caller reads, newest first: keyset on (published_at, id) over the partial feed indexes."""
+        caller reads, newest first, as a feed shows them (``FEED_COLUMNS``): keyset on
+        (published_at, id) over the partial feed indexes."""
         column = {"space": "space_id", "community": "community_id"}[scope]
         sql, params = visible
         ids = list(scope_ids)
@@ -161,7 +171,7 @@ class ContentStorage:
         if after:
             where += " AND (c.published_at, c.id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
         return self.tx.fetchall(
-            f"SELECT {_columns('c')} FROM contents c"
+            f"SELECT {FEED_COLUMNS} FROM contents c"
             f" WHERE {where} AND c.state = 'published' AND NOT c.hidden AND {sql}"
             " ORDER BY c.published_at DESC, c.id DESC LIMIT %(limit)s",
             {

@@ -33,8 +33,17 @@ def test_a_space_feed_pages_newest_first(publishing, world):
     first = publishing.space_feed(None, place.public, 2, None)
     assert set(first["next"]) == {"published_at", "id"}
     item = first["items"][0]
-    assert item["history"] is None
-    assert item["state"] == "published"
+    assert "body" not in item and "history" not in item  # a card: the whole item is get_content's
+    assert (item["excerpt"], item["truncated"]) == ("Text.", False)
+
+
+def test_a_feed_shows_the_beginning_of_a_long_body(publishing, world):
+    place = world()
+    body = "word " * 100
+    made = published(publishing, place.owner, place.public, body=body)
+    item = publishing.space_feed(None, place.public, 1, None)["items"][0]
+    assert item["id"] == made["id"]
+    assert (item["excerpt"], item["truncated"]) == (body[:280], True)
 
 
 def test_items_published_at_the_same_instant_are_paged_by_id(publishing, world, pdb):
