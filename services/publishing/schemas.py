@@ -116,28 +116,20 @@ class ContentOut(Schema):
     registrations_count = fields.Integer()  #: a course's
 
 
-class FeedItemOut(Schema):
+class FeedItemOut(ContentOut):
     """An item as a feed shows it: its beginning (``excerpt`` of the Markdown body, ``truncated``
-    when there is more), not its body."""
+    when there is more), not its body; dumped with ``only=FEED_ITEM_FIELDS``."""
 
-    id = fields.UUID()
-    community_id = fields.UUID()
-    space_id = fields.UUID()
-    type = fields.String()
-    parent_id = fields.UUID(allow_none=True)
-    author_id = fields.UUID(allow_none=True)
-    title = fields.String(allow_none=True)
     excerpt = fields.String()
     truncated = fields.Boolean()
-    fields_ = fields.Raw(data_key="fields", attribute="fields")
-    knowledge_level = fields.String()
-    revision = fields.Integer()
-    published_at = fields.AwareDateTime(allow_none=True)
-    updated_at = fields.AwareDateTime()
-    accepted_answer_id = fields.UUID(allow_none=True)
-    by_expert = fields.Boolean()
-    locked = fields.Boolean()
-    my_actions = fields.List(fields.String())
+
+
+#: what a feed shows of an item (``FeedItemOut``)
+FEED_ITEM_FIELDS = (
+    "id", "community_id", "space_id", "type", "parent_id", "author_id", "title", "excerpt", "truncated", "fields_",
+    "knowledge_level", "revision", "published_at", "updated_at", "accepted_answer_id", "by_expert", "locked",
+    "my_actions",
+)  # fmt: skip
 
 
 class SavedContentOut(ContentOut):
