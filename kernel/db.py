@@ -158,6 +158,26 @@ class Transaction:
             cur.execute(sql, params)
             return list(cur.fetchall())
 
+    def fetchall_alone(self, sql: str, params: Any = None) -> list[dict]:
+        """``fetchall`` as a transaction of its own when this one has not begun: no ``BEGIN`` and
+        ``COMMIT`` round trips around a read that answers a request by itself. Once a statement
+        has begun the transaction, the same as ``fetchall``. Only for a read that nothing the
+        worker writes afterwards depends on (a later statement begins a new transaction)."""
+        conn = self.connection
+        if conn.autocommit or conn.status != psycopg2.extensions.STATUS_READY:
+            return self.fetchall(sql, params)
+        conn.autocommit = True
+        try:
+            return self.fetchall(sql, params)
+        finally:
+            if not conn.closed:
+                conn.autocommit = False
+
+    @property
+    def pool(self) -> ConnectionPool:
+        """The pool this transaction takes its connection from (one per service and database)."""
+        return self._pool
+
     def emit(self, event_type: str, subject: str, data: dict, **extensions: Any) -> dict:
         """Validate an event now (a bad one raises here) and add it to this transaction's outbox.
 

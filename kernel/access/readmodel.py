@@ -16,6 +16,10 @@ one SQL query (the space, its ancestors, the community and the user's rows) and 
 ``kernel.access.rules``: no RPC per check.
 
 ``actor`` is a ``kernel.auth.Actor``, its ``as_dict()`` form, or ``None`` for an anonymous visitor.
+
+The model has a version (``kernel/sql/0006_access_version.sql``) that moves at the commit of every
+change to it: what a process derived from the model holds while the version has not moved
+(``version``; ``VERSION_COLUMN`` reads it beside a statement's rows, in the same snapshot).
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ SELECT chain.space_id, chain.community_id, chain.parent_id, chain.visibility, ch
  ORDER BY chain.depth DESC
 """
 _CHAIN_NAME = "ecommunity_access_chain"
+#: a column giving the read model's version in the snapshot of the statement that selects it
+VERSION_COLUMN = "(SELECT version FROM access_version) AS access_version"
 _prepared: weakref.WeakSet = weakref.WeakSet()  # the connections on which _CHAIN is prepared
 
 
@@ -79,6 +85,11 @@ class AccessReadModel:
 
     def __init__(self, db):
         self.db = db
+
+    def version(self) -> int:
+        """The read model's version now (it moves at the commit of every change to the model)."""
+        row = self.db.fetchone("SELECT version FROM access_version")
+        return 0 if row is None else int(row["version"])
 
     # -- decisions -----------------------------------------------------------------------------
 

@@ -50,8 +50,14 @@ class FeedEntrypoints(Desk):
         caller = reader_of(actor)
         limit = paging.check_limit(limit)
         position = paging.position(after, published_at=datetime, id=uuid.UUID)
-        community_id, reader = self._community_reader(caller, community_id)
-        rows = self.contents.feed("community", [community_id], reader.published(), limit + 1, position)
+        key = uuid_or_none(community_id)
+        if key is None:
+            raise errors.NotFound(NO_COMMUNITY, code="community-not-found")
+        reader, rows = self.visibility.read(
+            caller, [key], lambda r: self.contents.feed("community", [key], r.published(), limit + 1, position)
+        )
+        if not reader.sees_community(key):
+            raise errors.NotFound(NO_COMMUNITY, code="community-not-found")
         return self._page(rows, reader, limit)
 
     @rpc
@@ -60,11 +66,14 @@ class FeedEntrypoints(Desk):
         caller = signed_in(actor)
         limit = paging.check_limit(limit)
         position = paging.position(after, published_at=datetime, id=uuid.UUID)
-        reader = self.visibility.reader(caller, None)
-        communities = list(reader.communities)
-        if not communities:
-            return {"items": [], "next": None}
-        rows = self.contents.feed("community", communities, reader.published(), limit + 1, position)
+
+        def fetch(reader: Reader) -> list[dict]:
+            communities = list(reader.communities)
+            if not communities:
+                return []
+            return self.contents.feed("community", communities, reader.published(), limit + 1, position)
+
+        reader, rows = self.visibility.read(caller, None, fetch)
         return self._page(rows, reader, limit)
 
     @rpc

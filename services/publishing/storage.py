@@ -15,6 +15,7 @@ from typing import Any
 
 from psycopg2.extras import Json
 
+from kernel.access.readmodel import VERSION_COLUMN
 from kernel.db import Transaction
 
 COLUMNS = (
@@ -162,16 +163,17 @@ class ContentStorage:
         self, scope: str, scope_ids: Sequence[str], visible: Condition, limit: int, after: Sequence[str] | None
     ) -> list[dict]:
         """Published items of some spaces (``scope="space"``) or communities (``"community"``) the
-        caller reads, newest first, as a feed shows them (``FEED_COLUMNS``): keyset on
-        (published_at, id) over the partial feed indexes."""
+        caller reads, newest first, as a feed shows them (``FEED_COLUMNS``, and the access read
+        model's version they were read at: ``Visibility.read``): keyset on (published_at, id) over
+        the partial feed indexes. A transaction of its own when it is the worker's first statement."""
         column = {"space": "space_id", "community": "community_id"}[scope]
         sql, params = visible
         ids = list(scope_ids)
         where = f"c.{column} = %(scope)s::uuid" if len(ids) == 1 else f"c.{column} = ANY(%(scope)s::uuid[])"
         if after:
             where += " AND (c.published_at, c.id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
-        return self.tx.fetchall(
-            f"SELECT {FEED_COLUMNS} FROM contents c"
+        return self.tx.fetchall_alone(
+            f"SELECT {FEED_COLUMNS}, {VERSION_COLUMN} FROM contents c"
             f" WHERE {where} AND c.state = 'published' AND NOT c.hidden AND {sql}"
             " ORDER BY c.published_at DESC, c.id DESC LIMIT %(limit)s",
             {

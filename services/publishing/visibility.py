@@ -18,11 +18,20 @@ model (``AccessReadModel.community``, the read model's tables) and decides each 
 pure rules of ``kernel.access.rules``; the ``Reader`` it answers turns that into SQL: arrays of
 space ids as parameters of one condition (``published``, ``readable``, ``waiting``), so the
 database filters and pages — an item one may not read is never fetched.
+
+A reader is derived from the read model only, so it holds as long as the model's version has not
+moved (``AccessReadModel.version``). Readers are kept per service and database (``ReaderCache``),
+by caller and communities, with the version they were built at: ``reader`` reads the version (one
+small query) and builds a reader only when it moved. ``read`` goes further for a read made of one
+statement: it runs the statement with the kept reader, and the version the statement's rows carry
+(``VERSION_COLUMN``, same snapshot) tells whether that reader held — one round trip when it did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +44,8 @@ from services.publishing.plugins import content_types
 
 #: affiliations that read a community's ``extended`` items when their organization is one of its own
 EXTENDED_AFFILIATIONS = frozenset({"employee", "partner"})
+#: readers kept per service and database (least recently used first out)
+CACHED_READERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,8 @@ class Reader:
     ``waiting``) and as rules' inputs (``caller_in``, ``policy``, ``read_only``)."""
 
     user_id: str | None
+    #: the read model's version it was built at (``None``: unknown, never reused)
+    version: int | None = None
     places: dict[str, Place] = field(default_factory=dict)
     #: each known space's community, parent and own validation policy (``None``: its parent's)
     spaces: dict[str, tuple[str, str | None, Mapping[str, Any] | None]] = field(default_factory=dict)
@@ -191,19 +204,77 @@ class Reader:
         return sql, self.params(workflow=True)
 
 
+class ReaderCache:
+    """The last reader built for each caller and set of communities, at most ``size`` of them."""
+
+    def __init__(self, size: int = CACHED_READERS):
+        self.size = size
+        self._readers: OrderedDict[Hashable, Reader] = OrderedDict()
+
+    def get(self, key: Hashable) -> Reader | None:
+        reader = self._readers.get(key)
+        if reader is not None:
+            self._readers.move_to_end(key)
+        return reader
+
+    def put(self, key: Hashable, reader: Reader) -> None:
+        self._readers[key] = reader
+        self._readers.move_to_end(key)
+        while len(self._readers) > self.size:
+            self._readers.popitem(last=False)
+
+
+_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection pool -> ReaderCache
+
+
 class Visibility:
     """Builds ``Reader``s on one transaction's view of the access read model."""
 
     def __init__(self, db):
         self.db = db
         self.model = AccessReadModel(db)
+        pool = getattr(db, "pool", None)
+        if pool is None:  # a stand-in transaction in a unit test: nothing kept
+            self.cache = ReaderCache()
+        else:
+            self.cache = _caches.get(pool) or _caches.setdefault(pool, ReaderCache())
 
     def reader(self, actor: Actor | None, community_ids: Iterable[str] | None) -> Reader:
         """What ``actor`` (``None``: anonymous) reads in these communities (``None``: the ones they
-        are a member of). Two queries whatever the number of communities: their rows with the
-        actor's standing, and their spaces with the actor's roles there."""
+        are a member of): the kept reader if the read model has not moved since it was built, else
+        a new one (two queries whatever the number of communities)."""
+        key = _key(actor, community_ids)
+        version = self.model.version()
+        kept = self.cache.get(key)
+        if kept is not None and kept.version == version:
+            return kept
+        reader = self._build(actor, None if community_ids is None else list(community_ids), version)
+        self.cache.put(key, reader)
+        return reader
+
+    def read(
+        self,
+        actor: Actor | None,
+        community_ids: Iterable[str] | None,
+        fetch: Callable[[Reader], list[dict]],
+    ) -> tuple[Reader, list[dict]]:
+        """``fetch(reader)``'s rows with the caller's reader, ``fetch`` being one statement whose rows
+        carry ``VERSION_COLUMN``: tried first with the kept reader (run as a transaction of its own:
+        ``Transaction.fetchall_alone``), whose rows count only if they were read at the version it
+        was built at; else a reader read now, and ``fetch`` again."""
+        ids = None if community_ids is None else list(community_ids)
+        kept = self.cache.get(_key(actor, ids))
+        if kept is not None:
+            rows = fetch(kept)
+            seen = rows[0]["access_version"] if rows else self.model.version()
+            if seen == kept.version:
+                return kept, rows
+        reader = self.reader(actor, ids)
+        return reader, fetch(reader)
+
+    def _build(self, actor: Actor | None, community_ids: list[str] | None, version: int) -> Reader:
         user_id = None if actor is None else actor.user_id
-        reader = Reader(user_id)
+        reader = Reader(user_id, version=version)
         if community_ids is None:
             known = self.model.my_communities(actor)
         else:
@@ -232,6 +303,12 @@ class Visibility:
                 )
         reader.communities = known
         return reader
+
+
+def _key(actor: Actor | None, community_ids: Iterable[str] | None) -> Hashable:
+    """What a reader depends on besides the read model: the caller's claims and the communities."""
+    who = None if actor is None else (actor.user_id, actor.platform_role, actor.affiliation, actor.organization_id)
+    return who, None if community_ids is None else tuple(sorted({str(c) for c in community_ids}))
 
 
 def _extended(actor: Actor | None, settings: Mapping[str, Any]) -> bool:

@@ -87,6 +87,40 @@ def user():
     return Actor(user_id=str(uuid.uuid4()))
 
 
+def test_the_version_moves_once_at_the_commit_of_each_change_to_the_model(database_url):
+    with kernel_schema(database_url, "access_version") as schema:
+        pool = ConnectionPool(database_url, schema, size=2)
+        spaces = Spaces(None)
+
+        def committed(*changes):
+            """The version after a transaction applying ``changes`` (each a function of ``spaces``)."""
+            tx = Transaction(pool, "test")
+            try:
+                spaces.model = AccessReadModel(tx)
+                for change in changes:
+                    change(spaces)
+                if changes:
+                    assert spaces.model.version() == before  # it moves at the commit, not before
+                tx.commit()
+                return AccessReadModel(tx).version()
+            finally:
+                tx.release()
+
+        try:
+            before = 0
+            assert committed() == 0
+            before = committed(
+                lambda s: s.community(revision=5),
+                lambda s: s.space(visibility="public", revision=6),
+                lambda s: s.join(str(uuid.uuid4()), revision=7),
+            )
+            assert before == 1  # three tables changed, one move
+            assert committed(lambda s: s.community(state="archived", revision=4)) == 1  # older: no change
+            assert committed(lambda s: s.community(state="archived", revision=8)) == 2
+        finally:
+            pool.close()
+
+
 def test_decisions_follow_the_projected_facts(db):
     spaces = Spaces(db)
     spaces.community()

@@ -83,6 +83,22 @@ def test_a_banned_member_reads_no_more_than_a_visitor(publishing, spaces, levels
     assert reads(publishing, member, items["public"]["id"])
 
 
+def test_feeds_follow_a_change_of_standing_at_once(publishing, spaces, levels):
+    """Feeds reuse the reader they built for a caller while the access read model has not moved; the
+    first read after it moved (here: a ban) is decided on the new facts."""
+    place, items, inner = levels
+    member = place.join()
+    everything = {item["id"] for item in items.values()} | {inner["id"]}
+    for _ in range(2):  # the second time with the kept reader
+        assert feed_ids(publishing.my_feed(member, 100, None)) == everything
+        assert feed_ids(publishing.community_feed(member, place.id, 100, None)) == everything
+    spaces.ban(place.owner, place.id, member["user_id"], "spam")
+    place.known()
+    assert publishing.my_feed(member, 100, None) == {"items": [], "next": None}
+    assert feed_ids(publishing.community_feed(member, place.id, 100, None)) == {items["public"]["id"]}
+    assert not reads(publishing, member, items["confidential"]["id"])
+
+
 def test_confidential_follows_the_role_in_a_space_with_its_own_members(publishing, spaces, world):
     place = world()
     member = place.join()
