@@ -43,6 +43,7 @@ from werkzeug.wrappers import Response
 
 from gateway.auth import authenticate
 from gateway.inputs import load_json_body, load_query
+from kernel.dumping import compiled
 from kernel.errors import ServiceError
 from kernel.web import http, json_response
 
@@ -239,7 +240,7 @@ def render(result, status: int, response_schema: Schema | None) -> Response:
         return result
     if status == 204:
         return Response(status=204)
-    payload = response_schema.dump(result) if response_schema is not None else result
+    payload = compiled(response_schema)(result) if response_schema is not None else result
     return json_response(payload, status)
 
 

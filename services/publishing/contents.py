@@ -19,6 +19,7 @@ from typing import Any
 from kernel import errors, paging
 from kernel.access.readmodel import AccessReadModel
 from kernel.auth import Actor, actor_of
+from kernel.dumping import compiled
 from kernel.entrypoints import rpc, timer
 from kernel.events.catalog import (
     CONTENT_APPROVED,
@@ -127,12 +128,12 @@ class Desk:
             "my_actions": domain.my_actions(item, caller, policy, read_only),
             "history": transitions,
         }
-        return CONTENT.dump(view) if merged is None else SAVED.dump({**view, "merged": merged})
+        return compiled(CONTENT)(view) if merged is None else SAVED.dump({**view, "merged": merged})
 
     def card(self, row: dict, reader: Reader) -> dict:
         """A feed's row (``ContentStorage.feed``) as the caller sees it, with ``my_actions``."""
         item, caller, policy, read_only = self.rules_of(row, reader)
-        return FEED_ITEM.dump({**row, "my_actions": domain.my_actions(item, caller, policy, read_only)})
+        return compiled(FEED_ITEM)({**row, "my_actions": domain.my_actions(item, caller, policy, read_only)})
 
     def emit(self, event_type: str, row: dict, **data: Any) -> None:
         """An event about the item: its facts (no title when confidential, never a body) and ``data``."""
