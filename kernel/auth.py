@@ -3,7 +3,9 @@
 Identity signs short-lived JWTs with an Ed25519 key (``alg`` EdDSA) named by ``kid`` and publishes
 the public keys as a JWKS (``GET /.well-known/jwks.json``). Everyone else verifies with
 ``TokenVerifier``: no RPC per request — the keys are cached and fetched again only when a token names a
-``kid`` the cache does not know (a rotation), at most once per ``min_refresh_seconds``.
+``kid`` the cache does not know (a rotation), at most once per ``min_refresh_seconds``. A token it
+verified is remembered (by its SHA-256, never in clear) until it expires or its key leaves the key
+set, so a client's next requests cost a lookup, not a signature check.
 
 Claims (all required): ``iss``, ``aud``, ``sub`` (user id), ``iat``, ``exp``, ``jti``, ``role``
 (platform role: admin | community_creator | member), ``aff`` (affiliation: employee | partner | customer
@@ -15,8 +17,10 @@ Forged, expired, wrong-issuer, wrong-audience, unknown-key and ``alg=none`` toke
 from __future__ import annotations
 
 import base64
+import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +34,8 @@ ALGORITHM = "EdDSA"
 PLATFORM_ROLES = ("admin", "community_creator", "member")
 AFFILIATIONS = ("employee", "partner", "customer", "public")
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti"]
+#: verified tokens a ``TokenVerifier`` remembers (least recently used first out)
+REMEMBERED_TOKENS = 10_000
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,8 @@ class TokenVerifier:
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
+        #: sha256(token) -> (actor, expiry, kid) of the tokens verified lately
+        self._verified: OrderedDict[bytes, tuple[Actor, float, str]] = OrderedDict()
 
     def _refresh(self, kid: str, fetch_jwks: Callable[[], dict] | None) -> None:
         """Fetch the keys again, at most once per ``min_refresh_seconds``: a request naming an unknown
@@ -177,6 +185,22 @@ class TokenVerifier:
 
     def verify(self, token: str, fetch_jwks: Callable[[], dict] | None = None) -> Actor:
         """The actor a valid token names; ``fetch_jwks`` (else the constructor's) loads unknown keys."""
+        digest = hashlib.sha256(token.encode()).digest()
+        known = self._verified.get(digest)
+        if known is not None:
+            actor, expires, kid = known
+            if self.clock() < expires and kid in self._keys:
+                self._verified.move_to_end(digest)
+                return actor
+            del self._verified[digest]
+        actor, expires, kid = self._check(token, fetch_jwks)
+        self._verified[digest] = (actor, expires, kid)
+        while len(self._verified) > REMEMBERED_TOKENS:
+            self._verified.popitem(last=False)
+        return actor
+
+    def _check(self, token: str, fetch_jwks: Callable[[], dict] | None) -> tuple[Actor, float, str]:
+        """The actor of a token checked in full, the time it stops being valid, and its key's id."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
@@ -198,7 +222,8 @@ class TokenVerifier:
             raise errors.Unauthenticated("The access token has expired.", code="token-expired") from None
         except jwt.InvalidTokenError:
             raise errors.Unauthenticated("The access token is not valid.", code="invalid-token") from None
-        return Actor.from_claims(claims)
+        # PyJWT refuses a token once ``exp + leeway`` is past: remembered until then, no longer
+        return Actor.from_claims(claims), float(claims["exp"]) + self.leeway, header["kid"]
 
 
 def bearer_token(authorization: str | None) -> str:

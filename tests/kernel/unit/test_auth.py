@@ -1,5 +1,6 @@
 """Access-token verification: every forged kind is refused, rotation is followed."""
 
+import hashlib
 import time
 import uuid
 
@@ -125,3 +126,23 @@ def test_a_flood_of_unknown_kids_costs_one_fetch_per_interval(keys):
         refused(verifier, sign(claims(), f"forged-{uuid.uuid4().hex}", Ed25519PrivateKey.generate()))
     assert keys.fetches == 4  # the first, then one per forged kid, each waiting for its interval
     assert time.monotonic() - started >= 0.5
+
+
+def test_a_verified_token_is_remembered_until_it_expires_or_its_key_leaves(keys, monkeypatch):
+    now = [time.time()]
+    verifier = TokenVerifier(ISSUER, AUDIENCE, keys.jwks, min_refresh_seconds=0, clock=lambda: now[0])
+    token = sign(claims(exp=int(now[0]) + 60), "k1", keys.private["k1"])
+    actor = verifier.verify(token)
+    checks = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: checks.append(1) or real_decode(*a, **k))
+    assert verifier.verify(token) == actor
+    assert checks == []  # remembered: no signature check
+    assert list(verifier._verified) == [hashlib.sha256(token.encode()).digest()]  # kept by digest only
+    now[0] += 60 + verifier.leeway  # past exp + leeway by our clock: checked again in full
+    verifier.verify(token)  # (PyJWT's own clock still finds it valid)
+    assert checks == [1]
+    del keys.private["k1"]  # the key is withdrawn; a token naming the new one makes the verifier see it
+    keys.add("k2")
+    verifier.verify(sign(claims(), "k2", keys.private["k2"]))
+    refused(verifier, token)  # remembered, but its key left the key set
