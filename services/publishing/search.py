@@ -7,12 +7,18 @@ Each item is indexed in its community's first language (``migrations/0003_search
 community and "running" finds "runs" in an English one; results are ranked with ``ts_rank_cd``
 (title matches weigh more: weight A against B for the body), then newest first.
 
-Relevance ranks the newest ``WINDOW`` (1000) matches the caller reads, not every match: the inner
+Relevance ranks the newest ``WINDOW`` (200) matches the caller reads, not every match: the inner
 query takes them newest first (``ORDER BY published_at DESC, id DESC LIMIT WINDOW``), so its cost
 does not grow with the community — for a common word the planner walks a newest-first index (the
 community's or space's feed index, or ``contents_published`` across communities: migration 0007)
 until it has them, for a rare one it sorts the GIN index's few matches. When more match, the older
 ones are not reached: the last page simply ends (refine the query to reach them).
+
+The planner knows a word's frequency only when it is among the column's most common lexemes
+(``pg_stats.most_common_elems``); for any other word it guesses half the least common one's, which
+in a small vocabulary can be a percent, and then walks a million rows to find ten. Such a query —
+none of its words among the most common — is a rare one by definition: it takes the GIN index's
+matches (no index walk for that statement, ``enable_indexscan`` off), whatever the planner guessed.
 
 Permissions are Visibility's ``published`` condition inside the one query — nothing the caller may
 not read is fetched. The ``Reader`` is built over the communities the caller may read something in:
@@ -44,10 +50,9 @@ from services.publishing.plugins import content_types
 from services.publishing.visibility import Reader
 
 MAX_QUERY = 200
-#: relevance ranks the newest ``WINDOW`` matches the caller reads (docs/publishing.md, "Search"): 50 pages
-#: of 20. A common word costs the walk of ``WINDOW / its frequency`` items; a smaller window is cheaper for
-#: it but makes the planner walk for a rare word too (its estimate is ~0.3% of rows): 300 did, 0.5 s at 1M
-WINDOW = 1000
+#: relevance ranks the newest ``WINDOW`` matches the caller reads (docs/publishing.md, "Search"): 10 pages
+#: of 20. A common word costs the walk of ``WINDOW / its frequency`` items (2,000 for one item in ten)
+WINDOW = 200
 #: every configuration the migration's ``content_search_config`` may give an item
 CONFIGS = ("simple", "french", "english", "italian", "german", "spanish")
 #: ``ts_headline`` options: at most two fragments, the query's terms between <mark> and </mark>
@@ -159,26 +164,32 @@ class SearchEntrypoints(Desk):
         open_ones = [str(row["community_id"]) for row in rows]
         return list(dict.fromkeys(AccessReadModel(self.db).member_communities(caller) + open_ones))
 
-    def _forms(self, q: str) -> dict[str, str]:
-        """The query parsed in each configuration (``websearch_to_tsquery``), as tsquery text; a
-        configuration where it has no lexeme (only stop words) is left out.
+    def _forms(self, q: str) -> tuple[dict[str, str], bool]:
+        """The query parsed in each configuration (``websearch_to_tsquery``), as tsquery text (a
+        configuration where it has no lexeme, only stop words, is left out); and whether the planner
+        knows how frequent one of its searched lexemes is (among ``pg_stats.most_common_elems``).
 
         Also, for the rest of the transaction, no parallel workers and no JIT: an OLTP query whose
         work is bounded by ``WINDOW``, where either costs more (ms of startup) than it saves."""
         rows = self.db.fetchall(
             "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off;"
-            " SELECT name, websearch_to_tsquery(name::regconfig, %(q)s)::text AS query"
-            " FROM unnest(%(configs)s::text[]) AS name",
+            " SELECT f.name, f.query::text AS query,"
+            " COALESCE((SELECT most_common_elems::text::text[] FROM pg_stats WHERE schemaname = current_schema()"
+            " AND tablename = 'contents' AND attname = 'search'), '{}')"
+            " && tsvector_to_array(to_tsvector('simple', querytree(f.query))) AS known"
+            " FROM (SELECT name, websearch_to_tsquery(name::regconfig, %(q)s) AS query"
+            " FROM unnest(%(configs)s::text[]) AS name) f",
             {"q": q, "configs": list(CONFIGS)},
         )
-        return {row["name"]: row["query"] for row in rows if row["query"]}
+        forms = {row["name"]: row["query"] for row in rows if row["query"]}
+        return forms, any(row["known"] for row in rows if row["query"])
 
     def _hits(
         self, q: str, filters: Mapping[str, str | None], reader: Reader, limit: int, after: Sequence[Any] | None
     ) -> list[dict]:
         """One page of matches the reader's ``published`` condition lets through, best first; the
         snippets are made for that page only."""
-        forms = self._forms(q)
+        forms, known = self._forms(q)
         if not forms:
             return []
         # a row's own query (the form of its configuration, a constant picked per row: no parsing per
@@ -203,7 +214,8 @@ class SearchEntrypoints(Desk):
                 " WHERE (h.rank, h.published_at, h.id)"
                 " < (%(after_rank)s::real, %(after_at)s::timestamptz, %(after_id)s::uuid)"
             )
-        sql = (
+        # a query of words the planner has no figure for takes the GIN index's matches (module docstring)
+        sql = ("" if known else "SET LOCAL enable_indexscan = off; ") + (
             "SELECT p.id, p.community_id, p.space_id, p.type, p.title, p.rank, p.published_at,"
             f" ts_headline(p.search_config, {ESCAPED_BODY}, p.query, %(headline)s) AS snippet"
             " FROM (SELECT h.* FROM ("
