@@ -19,7 +19,6 @@ from typing import Any
 
 import psycopg2
 import psycopg2.extensions
-import psycopg2.extras
 from nameko.extensions import DependencyProvider
 
 from kernel.config import redact, settings_of
@@ -108,6 +107,10 @@ class ConnectionPool:
             self._discard(conn)
 
 
+def _names(cur) -> list[str]:
+    return [column.name for column in cur.description]
+
+
 class Transaction:
     """One unit of work on one connection; opened lazily at the first statement.
 
@@ -134,7 +137,8 @@ class Transaction:
 
     @contextmanager
     def cursor(self) -> Iterator[Any]:
-        cur = self.connection.cursor(cursor_factory=psycopg2.extras.RealDictCursor)
+        """A plain cursor (rows as tuples); ``fetchone``/``fetchall`` make dicts of them."""
+        cur = self.connection.cursor()
         try:
             yield cur
         except (psycopg2.OperationalError, psycopg2.InterfaceError):
@@ -151,12 +155,15 @@ class Transaction:
     def fetchone(self, sql: str, params: Any = None) -> dict | None:
         with self.cursor() as cur:
             cur.execute(sql, params)
-            return cur.fetchone()
+            row = cur.fetchone()
+            return None if row is None else dict(zip(_names(cur), row, strict=True))
 
     def fetchall(self, sql: str, params: Any = None) -> list[dict]:
+        """Every row as a dict by column name (built in C: ``RealDictCursor`` sets each key in Python)."""
         with self.cursor() as cur:
             cur.execute(sql, params)
-            return list(cur.fetchall())
+            names = _names(cur)
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def fetchall_alone(self, sql: str, params: Any = None) -> list[dict]:
         """``fetchall`` as a transaction of its own when this one has not begun: no ``BEGIN`` and
@@ -236,7 +243,10 @@ class Database(DependencyProvider):
         self.relay_wanted = relay
 
     def setup(self):
+        from kernel import wire
+
         make_green()
+        wire.install()
         settings = settings_of(self.container)
         self.schema: str = self.schema_override or self.container.service_name
         self.pool = ConnectionPool(
