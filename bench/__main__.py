@@ -23,6 +23,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kernel import wire
 from kernel.config import SERVICES, Settings
 from kernel.db import make_green
 from kernel.migrations import migrate
@@ -57,6 +58,7 @@ def main() -> int:
     from bench import accounts, events, publishing, spaces
 
     make_green()
+    wire.install()
     base = Settings.from_env()
     run = uuid.uuid4().hex[:8]
     db_name, vhost = f"ecommunity_bench_{run}", f"ecommunity_bench_{run}"

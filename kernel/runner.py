@@ -41,6 +41,7 @@ def schema_problem(database_url: str, schema: str) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     from kernel import logging as klogging
+    from kernel import wire
     from kernel.config import ConfigError, Settings, preflight
     from kernel.db import make_green
 
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     make_green()
+    wire.install()
     try:
         cls = load_class(args.service)
     except (ImportError, AttributeError) as exc:

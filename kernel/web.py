@@ -27,6 +27,7 @@ from kernel import errors
 from kernel.config import settings_of
 from kernel.db import settle_transactions
 from kernel.metrics import HTTP_RESPONSES
+from kernel.wire import http_body
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ def problem_from_http_exception(exc: HTTPException) -> Response:
 
 
 def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(json.dumps(payload, default=str), status=status, headers=headers, content_type="application/json")
+    return Response(http_body(payload), status=status, headers=headers, content_type="application/json")
 
 
 class ProblemWsgiApp(WsgiApp):

@@ -11,9 +11,11 @@ import pytest
 
 eventlet.monkey_patch()
 
+from kernel import wire
 from kernel.db import make_green
 
 make_green()
+wire.install()
 
 pytest_plugins = ["kernel.testing.fixtures", "tests.support.fixtures"]
 
