@@ -45,7 +45,7 @@ from services.publishing.plugins import content_types
 #: affiliations that read a community's ``extended`` items when their organization is one of its own
 EXTENDED_AFFILIATIONS = frozenset({"employee", "partner"})
 #: readers kept per service and database (least recently used first out)
-CACHED_READERS = 10_000
+CACHED_READERS = 4_096
 
 
 @dataclass(frozen=True)
