@@ -7,7 +7,7 @@ Each item is indexed in its community's first language (``migrations/0003_search
 community and "running" finds "runs" in an English one; results are ranked with ``ts_rank_cd``
 (title matches weigh more: weight A against B for the body), then newest first.
 
-Relevance ranks the newest ``WINDOW`` (200) matches the caller reads, not every match: the inner
+Relevance ranks the newest ``WINDOW`` (100) matches the caller reads, not every match: the inner
 query takes them newest first (``ORDER BY published_at DESC, id DESC LIMIT WINDOW``), so its cost
 does not grow with the community — for a common word the planner walks a newest-first index (the
 community's or space's feed index, or ``contents_published`` across communities: migration 0007)
@@ -50,9 +50,9 @@ from services.publishing.plugins import content_types
 from services.publishing.visibility import Reader
 
 MAX_QUERY = 200
-#: relevance ranks the newest ``WINDOW`` matches the caller reads (docs/publishing.md, "Search"): 10 pages
-#: of 20. A common word costs the walk of ``WINDOW / its frequency`` items (2,000 for one item in ten)
-WINDOW = 200
+#: relevance ranks the newest ``WINDOW`` matches the caller reads (docs/publishing.md, "Search"): 5 pages
+#: of 20. A common word costs the walk of ``WINDOW / its frequency`` items (1,000 for one item in ten)
+WINDOW = 100
 #: every configuration the migration's ``content_search_config`` may give an item
 CONFIGS = ("simple", "french", "english", "italian", "german", "spanish")
 #: ``ts_headline`` options: at most two fragments, the query's terms between <mark> and </mark>
