@@ -40,9 +40,8 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """A message body back: kombu's decoder when it holds a tag, else orjson."""
     if isinstance(data, memoryview):
         data = data.tobytes()
-    if (_TAG if isinstance(data, bytes | bytearray) else _TAG.decode()) in data:
-        return kombu_json.loads(data)
-    return orjson.loads(data)
+    tagged = _TAG.decode() in data if isinstance(data, str) else _TAG in data
+    return kombu_json.loads(data) if tagged else orjson.loads(data)
 
 
 def http_body(payload: Any) -> bytes:
