@@ -229,16 +229,16 @@ class ContentSchema(ResponseSchema):
     )
 
 
-class FeedItemSchema(ResponseSchema):
+class FeedItemSchema(ContentSchema):
     """An item in a feed: its beginning, not its body (the whole item: `GET /v1/contents/{id}`)."""
 
-    id = fields.String(required=True)
-    community_id = fields.String(required=True)
-    space_id = fields.String(required=True)
-    type = fields.String(required=True, metadata={"example": "news"})
-    parent_id = fields.String(allow_none=True, metadata={"description": "A reply's topic, an answer's question."})
-    author_id = fields.String(allow_none=True, metadata={"description": "Null once the author erased their account."})
-    title = fields.String(allow_none=True, metadata={"description": "Null for untitled types."})
+    class Meta(ContentSchema.Meta):
+        # what only the whole item shows (services/publishing/schemas.py: FEED_ITEM_FIELDS)
+        exclude = (
+            "body", "body_html", "state", "step", "publish_at", "created_at", "history", "merged", "reactions",
+            "comments_count", "registrations_count", "hidden",
+        )  # fmt: skip
+
     excerpt = fields.String(
         required=True,
         metadata={
@@ -247,23 +247,7 @@ class FeedItemSchema(ResponseSchema):
         },
     )
     truncated = fields.Boolean(metadata={"description": "Whether the body goes on after the excerpt."})
-    type_fields = fields.Dict(
-        keys=fields.String(),
-        values=fields.Raw(),
-        attribute="fields",
-        data_key="fields",
-        metadata={"description": "The type's own fields."},
-    )
-    knowledge_level = fields.String(required=True, metadata={"enum": list(KNOWLEDGE_LEVELS)})
-    revision = fields.Integer(required=True)
-    published_at = fields.String(allow_none=True, metadata={"format": "date-time"})
-    updated_at = fields.String(metadata={"format": "date-time"})
-    accepted_answer_id = fields.String(allow_none=True, metadata={"description": "A question's accepted answer."})
-    by_expert = fields.Boolean(metadata={"description": "An answer written by a verified expert."})
-    locked = fields.Boolean(metadata={"description": "Locked by a moderator: no new comment, reply or answer."})
-    my_actions = fields.List(
-        fields.String(metadata={"enum": list(ACTIONS)}), metadata={"description": "What the caller may do now."}
-    )
+    revision = fields.Integer(required=True)  # a card carries no ETag
 
 
 class RevisionSchema(ResponseSchema):
