@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from kernel import errors
+from kernel.db import ConnectionPool, Transaction
 from services.publishing import search
 from tests.publishing.interface.conftest import Place, bring_to, make_actor, published, query, unique_name
 
@@ -191,20 +192,7 @@ def test_refused_filters_and_cursors(publishing):
         publishing.search(None, "word", 20, position)
 
 
-class _Statements:
-    """What ``SearchEntrypoints._forms`` needs of a transaction, on the test's own connection."""
-
-    def __init__(self, conn):
-        self.conn = conn
-
-    def fetchall(self, sql, params=None):
-        with self.conn.cursor() as cur:
-            cur.execute(sql, params)
-            names = [column.name for column in cur.description]
-            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-def test_a_query_is_rare_unless_the_planner_counts_one_of_its_words(publishing, community, pdb):
+def test_a_query_is_rare_unless_the_planner_counts_one_of_its_words(publishing, community, pdb, database_url):
     """The planner guesses the frequency of a word outside the column's most common lexemes (it would
     walk the newest items to find a rare word's few matches): such a query takes the GIN index."""
     place = community(["en"])
@@ -213,12 +201,18 @@ def test_a_query_is_rare_unless_the_planner_counts_one_of_its_words(publishing, 
         published(publishing, place.owner, place.public, body=f"{common} item {number}")
     with pdb.cursor() as cur:
         cur.execute("ANALYZE contents")
+    pool = ConnectionPool(database_url, "publishing", size=1)
     entry = object.__new__(search.SearchEntrypoints)
-    entry.db = _Statements(pdb)
-    assert entry._forms(common)[1] is True
-    assert entry._forms(f"{common} -{rare}")[1] is True
-    assert entry._forms(rare)[1] is False
-    assert entry._forms(f'"{rare} {rare}"')[1] is False
-    assert "english" not in entry._forms("the")[0]  # a stop word there: no form in that configuration
+    entry.db = Transaction(pool, "test")
+    try:
+        assert entry._forms(common)[1] is True
+        assert entry._forms(f"{common} -{rare}")[1] is True
+        assert entry._forms(rare)[1] is False
+        assert entry._forms(f'"{rare} {rare}"')[1] is False
+        assert "english" not in entry._forms("the")[0]  # a stop word there: no form in that configuration
+    finally:
+        entry.db.rollback()
+        entry.db.release()
+        pool.close()
     assert len(found(publishing, place.owner, common)) == 40  # either way, the same answers
     assert found(publishing, place.owner, rare) == []
