@@ -130,10 +130,28 @@ class Desk:
         }
         return compiled(CONTENT)(view) if merged is None else SAVED.dump({**view, "merged": merged})
 
-    def card(self, row: dict, reader: Reader) -> dict:
-        """A feed's row (``ContentStorage.feed``) as the caller sees it, with ``my_actions``."""
-        item, caller, policy, read_only = self.rules_of(row, reader)
-        return compiled(FEED_ITEM)({**row, "my_actions": domain.my_actions(item, caller, policy, read_only)})
+    def cards(self, rows: list[dict], reader: Reader) -> list[dict]:
+        """A feed's rows (``ContentStorage.feed``) as the caller sees them, with ``my_actions``:
+        decided once per page for each situation (place, type, state, author, step, schedule: all
+        that ``rules_of`` reads of a row), the rows of a page sharing a few of them."""
+        dump = compiled(FEED_ITEM)
+        decided: dict[tuple, list[str]] = {}
+        cards = []
+        for row in rows:
+            situation = (
+                row["space_id"],
+                row["community_id"],
+                row["type"],
+                row["state"],
+                row["author_id"],
+                row["step"],
+                row["publish_at"],
+            )
+            actions = decided.get(situation)
+            if actions is None:
+                actions = decided[situation] = domain.my_actions(*self.rules_of(row, reader))
+            cards.append(dump({**row, "my_actions": actions}))  # the dump copies the list
+        return cards
 
     def emit(self, event_type: str, row: dict, **data: Any) -> None:
         """An event about the item: its facts (no title when confidential, never a body) and ``data``."""

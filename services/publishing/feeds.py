@@ -106,4 +106,4 @@ class FeedEntrypoints(Desk):
         result = paging.page(
             rows, limit, lambda row: {"published_at": row["published_at"].isoformat(), "id": str(row["id"])}
         )
-        return {"items": [self.card(row, reader) for row in result["items"]], "next": result["next"]}
+        return {"items": self.cards(result["items"], reader), "next": result["next"]}
