@@ -15,6 +15,7 @@ import kernel  # noqa: F401 - first: silences eventlet's deprecation notice
 eventlet.monkey_patch()  # before anything opens a socket
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -22,6 +23,22 @@ import sys
 
 from kernel.config import SERVICE_CLASSES, load_class
 from kernel.launcher import DIE_WITH_PARENT, die_with_parent
+
+#: container allocations (net of frees) between two collections of the youngest generation
+#: (CPython's default is 700: a page of items is a few thousand, so several collections per request,
+#: each walking every object the requests in flight hold)
+GC_YOUNG_THRESHOLD = 10_000
+
+
+def tune_collector() -> None:
+    """Once the service is built: what it imported and made at start lives as long as the process
+    (modules, schemas, plans), so ``gc.freeze`` takes it out of every later collection; then the
+    young generation is collected every ``GC_YOUNG_THRESHOLD`` allocations instead of 700. Objects
+    are still freed at once by reference counting; only cycles wait for a collection."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 def schema_problem(database_url: str, schema: str) -> str | None:
@@ -102,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     runner.start()
+    tune_collector()
 
     logging.getLogger("kernel.runner").info("%s started", service_name)
     try:
