@@ -10,13 +10,9 @@ never sees success for a change that was not committed. ``worker_result`` settle
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import logging
 import queue
-import re
 import sys
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -43,12 +39,8 @@ def make_green() -> None:
 
 
 def connect(url: str, schema: str | None = None, application_name: str = "ecommunity", **kwargs):
-    """One connection; with ``schema`` it sees only that schema (and pg_catalog). A ``Statement`` is
-    planned once on it (``plan_cache_mode``: only prepared statements and PL/pgSQL are concerned;
-    every other statement is sent with its values and planned for them)."""
-    options = "-c plan_cache_mode=force_generic_plan"
-    if schema:
-        options += f" -c search_path={schema}"
+    """One connection; with ``schema`` it sees only that schema (and pg_catalog)."""
+    options = f"-c search_path={schema}" if schema else None
     return psycopg2.connect(url, options=options, application_name=application_name, connect_timeout=5, **kwargs)
 
 
@@ -119,64 +111,6 @@ def _names(cur) -> list[str]:
     return [column.name for column in cur.description]
 
 
-#: the statements prepared on each connection, by name (two equal ``Statement``s share a name)
-_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s((?:::[a-z_0-9]+(?:\[\])?)?)")
-
-
-class Statement:
-    """A statement prepared once per connection and then run by name: parsed and planned once, with
-    its generic plan (``connect``), instead of at every call. For a hot read whose plan is the
-    same for any values — an index the query's shape chooses (equality on the leading column,
-    the index's order), never one that depends on how many rows a value matches.
-
-    ``sql`` is written as for ``Transaction.fetchall``, with named placeholders only; an array (or
-    any value whose SQL type its literal does not give) is cast where it is first used:
-    ``%(ids)s::uuid[]``. Pass the ``Statement`` where the SQL text goes."""
-
-    def __init__(self, sql: str):
-        names: list[str] = []
-        casts: dict[str, str] = {}
-
-        def number(match: re.Match) -> str:
-            name, cast = match.group(1), match.group(2)
-            if name not in names:
-                names.append(name)
-            if cast and name not in casts:
-                casts[name] = cast
-            return f"${names.index(name) + 1}{cast}"
-
-        text = _PLACEHOLDER.sub(number, sql).replace("%%", "%")
-        self.name = "ecommunity_" + hashlib.sha256(sql.encode()).hexdigest()[:24]
-        self.definition = f"PREPARE {self.name} AS {text}"
-        arguments = ", ".join(f"%({name})s{casts.get(name, '')}" for name in names)
-        self.call = f"EXECUTE {self.name} ({arguments})" if names else f"EXECUTE {self.name}"
-
-    def on(self, cur) -> str:
-        """The ``EXECUTE`` to send on this cursor's connection, prepared there first if need be (a
-        prepared statement outlives the transaction: ``ROLLBACK`` does not undo ``PREPARE``)."""
-        names = _prepared.get(cur.connection)
-        if names is None:
-            names = _prepared.setdefault(cur.connection, set())
-        if self.name not in names:
-            cur.execute(self.definition)
-            names.add(self.name)
-        return self.call
-
-    def __repr__(self) -> str:
-        return f"Statement({self.name})"
-
-
-@functools.lru_cache(maxsize=256)
-def statement(sql: str) -> Statement:
-    """The ``Statement`` of a text assembled at run time from a few shapes (made once per text)."""
-    return Statement(sql)
-
-
-def _text(cur, sql: str | Statement) -> str:
-    return sql.on(cur) if isinstance(sql, Statement) else sql
-
-
 class Transaction:
     """One unit of work on one connection; opened lazily at the first statement.
 
@@ -213,25 +147,25 @@ class Transaction:
         finally:
             cur.close()
 
-    def execute(self, sql: str | Statement, params: Any = None) -> int:
+    def execute(self, sql: str, params: Any = None) -> int:
         with self.cursor() as cur:
-            cur.execute(_text(cur, sql), params)
+            cur.execute(sql, params)
             return cur.rowcount
 
-    def fetchone(self, sql: str | Statement, params: Any = None) -> dict | None:
+    def fetchone(self, sql: str, params: Any = None) -> dict | None:
         with self.cursor() as cur:
-            cur.execute(_text(cur, sql), params)
+            cur.execute(sql, params)
             row = cur.fetchone()
             return None if row is None else dict(zip(_names(cur), row, strict=True))
 
-    def fetchall(self, sql: str | Statement, params: Any = None) -> list[dict]:
+    def fetchall(self, sql: str, params: Any = None) -> list[dict]:
         """Every row as a dict by column name (built in C: ``RealDictCursor`` sets each key in Python)."""
         with self.cursor() as cur:
-            cur.execute(_text(cur, sql), params)
+            cur.execute(sql, params)
             names = _names(cur)
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
-    def fetchall_alone(self, sql: str | Statement, params: Any = None) -> list[dict]:
+    def fetchall_alone(self, sql: str, params: Any = None) -> list[dict]:
         """``fetchall`` as a transaction of its own when this one has not begun: no ``BEGIN`` and
         ``COMMIT`` round trips around a read that answers a request by itself. Once a statement
         has begun the transaction, the same as ``fetchall``. Only for a read that nothing the

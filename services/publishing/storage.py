@@ -16,7 +16,7 @@ from typing import Any
 from psycopg2.extras import Json
 
 from kernel.access.readmodel import VERSION_COLUMN
-from kernel.db import Transaction, statement
+from kernel.db import Transaction
 
 COLUMNS = (
     "id, community_id, space_id, type, parent_id, author_id, title, body, body_html, fields, knowledge_level,"
@@ -164,35 +164,18 @@ class ContentStorage:
     ) -> list[dict]:
         """Published items of some spaces (``scope="space"``) or communities (``"community"``) the
         caller reads, newest first, as a feed shows them (``FEED_COLUMNS``, and the access read
-        model's version they were read at: ``Visibility.read``): keyset on (published_at, id).
-
-        A ``Statement``, planned once: each space or community is read down its own feed index
-        (``contents_space_feed``, ``contents_community_feed``) by equality on its leading column,
-        a plan that holds whatever the community's size; several communities are merged (each
-        one's newest ``limit``, then the newest ``limit`` of those: the cost grows with the number
-        of communities, never with their items). A transaction of its own when it is the worker's
-        first statement."""
+        model's version they were read at: ``Visibility.read``): keyset on (published_at, id) over
+        the partial feed indexes. A transaction of its own when it is the worker's first statement."""
         column = {"space": "space_id", "community": "community_id"}[scope]
         sql, params = visible
         ids = list(scope_ids)
-        keyset = " AND (c.published_at, c.id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)" if after else ""
-
-        def newest(columns: str, key: str) -> str:
-            return (
-                f"SELECT {columns} FROM contents c WHERE c.{column} = {key} AND c.state = 'published'"
-                f" AND NOT c.hidden AND {sql}{keyset} ORDER BY c.published_at DESC, c.id DESC LIMIT %(limit)s"
-            )
-
-        if len(ids) == 1:
-            text = newest(f"{FEED_COLUMNS}, {VERSION_COLUMN}", "%(scope)s::uuid")
-        else:
-            text = (
-                f"SELECT f.*, {VERSION_COLUMN} FROM unnest(%(scope)s::uuid[]) AS u(key)"
-                f" CROSS JOIN LATERAL ({newest(FEED_COLUMNS, 'u.key')}) f"
-                " ORDER BY f.published_at DESC, f.id DESC LIMIT %(limit)s"
-            )
+        where = f"c.{column} = %(scope)s::uuid" if len(ids) == 1 else f"c.{column} = ANY(%(scope)s::uuid[])"
+        if after:
+            where += " AND (c.published_at, c.id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
         return self.tx.fetchall_alone(
-            statement(text),
+            f"SELECT {FEED_COLUMNS}, {VERSION_COLUMN} FROM contents c"
+            f" WHERE {where} AND c.state = 'published' AND NOT c.hidden AND {sql}"
+            " ORDER BY c.published_at DESC, c.id DESC LIMIT %(limit)s",
             {
                 **params,
                 "scope": ids[0] if len(ids) == 1 else ids,
