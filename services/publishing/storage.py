@@ -163,9 +163,10 @@ class ContentStorage:
         self, scope: str, scope_ids: Sequence[str], visible: Condition, limit: int, after: Sequence[str] | None
     ) -> list[dict]:
         """Published items of some spaces (``scope="space"``) or communities (``"community"``) the
-        caller reads, newest first, as a feed shows them (``FEED_COLUMNS``, and the access read
-        model's version they were read at: ``Visibility.read``): keyset on (published_at, id) over
-        the partial feed indexes. A transaction of its own when it is the worker's first statement."""
+        caller reads (``visible``: a ``Reader.published`` condition), newest first, as a feed shows
+        them (``FEED_COLUMNS``, and the access read model's version they were read at:
+        ``Visibility.read``): keyset on (published_at, id) over the partial feed indexes. A
+        transaction of its own when it is the worker's first statement."""
         column = {"space": "space_id", "community": "community_id"}[scope]
         sql, params = visible
         ids = list(scope_ids)
@@ -173,8 +174,7 @@ class ContentStorage:
         if after:
             where += " AND (c.published_at, c.id) < (%(after_at)s::timestamptz, %(after_id)s::uuid)"
         return self.tx.fetchall_alone(
-            f"SELECT {FEED_COLUMNS}, {VERSION_COLUMN} FROM contents c"
-            f" WHERE {where} AND c.state = 'published' AND NOT c.hidden AND {sql}"
+            f"SELECT {FEED_COLUMNS}, {VERSION_COLUMN} FROM contents c WHERE {where} AND {sql}"
             " ORDER BY c.published_at DESC, c.id DESC LIMIT %(limit)s",
             {
                 **params,

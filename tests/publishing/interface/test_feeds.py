@@ -4,11 +4,16 @@ their communities, anonymous readers of public spaces, refused cursors and unkno
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
 from kernel import errors
+from kernel.auth import Actor
+from kernel.db import ConnectionPool, Transaction
+from services.publishing.storage import ContentStorage
+from services.publishing.visibility import Visibility
 from tests.publishing.interface.conftest import make_actor, news, published
 
 PRE_MODERATION = {"mode": "pre_moderation", "steps": [{"name": "moderation", "role": "moderator"}]}
@@ -131,3 +136,71 @@ def test_anonymous_visitors_do_not_find_a_community_without_a_public_space(publi
     with pytest.raises(errors.NotFound):
         publishing.community_feed(None, place.id, 10, None)
     assert publishing.community_feed(make_actor(), place.id, 10, None) == {"items": [], "next": None}
+
+
+def test_feeds_read_each_place_down_its_own_index_whatever_its_size(publishing, world, pdb, database_url):
+    """A feed reads a space or community down an index in its order: a small community beside a big
+    one is not found by walking every published item, nor a big one by sorting all of its items."""
+    big, small = world(), world()
+    member = big.join()
+    assert small.spaces.join(member, small.id, {})["status"] == "member"
+    small.known()
+    newest = {place.id: published(publishing, place.owner, place.public)["id"] for place in (big, small)}
+    with pdb.cursor() as cur:  # 3,000 older items in the big community, as the service would have left them
+        cur.execute(
+            "INSERT INTO contents SELECT (jsonb_populate_record(c, jsonb_build_object('id', gen_random_uuid(),"
+            " 'published_at', c.published_at - n * interval '1 second'))).*"
+            " FROM contents c, generate_series(1, 3000) AS n WHERE c.id = %s",
+            (newest[big.id],),
+        )
+        cur.execute("ANALYZE contents")
+    assert publishing.my_feed(member, 2, None)["items"][1]["community_id"] == big.id
+    assert [i["id"] for i in publishing.community_feed(member, small.id, 5, None)["items"]] == [newest[small.id]]
+    assert len(publishing.community_feed(member, big.id, 50, None)["items"]) == 50
+
+    pool = ConnectionPool(database_url, "publishing", size=1)
+    tx = Transaction(pool, "test")
+    sent: list[tuple] = []
+    real = tx.fetchall_alone
+
+    def recorded(sql, params):
+        sent.append((sql, params))
+        return real(sql, params)
+
+    tx.fetchall_alone = recorded  # type: ignore[method-assign]
+    try:
+        reader = Visibility(tx).reader(Actor(**member), None)
+        contents = ContentStorage(tx)
+        # the small place: down its own index; the big one, alone or with others, may also be walked
+        # down the newest items of all (the planner knows it holds most of them)
+        shapes = [
+            ("community", [small.id], {"contents_community_feed"}),
+            ("space", [small.public], {"contents_space_feed"}),
+            ("community", [big.id, small.id], {"contents_community_feed", "contents_published"}),
+            ("community", [big.id], {"contents_community_feed", "contents_published"}),
+            ("space", [big.public], {"contents_space_feed", "contents_published"}),
+        ]
+        for scope, ids, indexes in shapes:
+            for after in (None, ("2999-01-01T00:00:00+00:00", str(uuid.uuid4()))):
+                assert contents.feed(scope, ids, reader.published(), 21, after)
+                plan = tx.fetchone("EXPLAIN (FORMAT JSON) " + sent[-1][0], sent[-1][1])
+                nodes = [(node["Node Type"], node.get("Index Name"), node["Plan Rows"]) for node in _nodes(plan)]
+                scans = {name for kind, name, _ in nodes if kind == "Index Scan"}
+                assert scans, nodes
+                assert scans <= indexes, (scope, len(ids), after, nodes)
+                assert not [rows for kind, _, rows in nodes if kind == "Sort" and rows > 21 * len(ids)], nodes
+    finally:
+        tx.rollback()
+        tx.release()
+        pool.close()
+
+
+def _nodes(tree):
+    if isinstance(tree, dict):
+        if "Node Type" in tree:
+            yield tree
+        for value in tree.values():
+            yield from _nodes(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _nodes(value)
