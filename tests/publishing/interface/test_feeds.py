@@ -4,7 +4,6 @@ their communities, anonymous readers of public spaces, refused cursors and unkno
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
