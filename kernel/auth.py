@@ -20,7 +20,6 @@ import base64
 import hashlib
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kernel import errors
+from kernel.lru import LRU
 
 ALGORITHM = "EdDSA"
 PLATFORM_ROLES = ("admin", "community_creator", "member")
@@ -149,7 +149,7 @@ class TokenVerifier:
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
         #: sha256(token) -> (actor, expiry, kid) of the tokens verified lately
-        self._verified: OrderedDict[bytes, tuple[Actor, float, str]] = OrderedDict()
+        self._verified: LRU[bytes, tuple[Actor, float, str]] = LRU(REMEMBERED_TOKENS)
 
     def _refresh(self, kid: str, fetch_jwks: Callable[[], dict] | None) -> None:
         """Fetch the keys again, at most once per ``min_refresh_seconds``: a request naming an unknown
@@ -190,13 +190,10 @@ class TokenVerifier:
         if known is not None:
             actor, expires, kid = known
             if self.clock() < expires and kid in self._keys:
-                self._verified.move_to_end(digest)
                 return actor
-            del self._verified[digest]
+            self._verified.discard(digest)
         actor, expires, kid = self._check(token, fetch_jwks)
-        self._verified[digest] = (actor, expires, kid)
-        while len(self._verified) > REMEMBERED_TOKENS:
-            self._verified.popitem(last=False)
+        self._verified.put(digest, (actor, expires, kid))
         return actor
 
     def _check(self, token: str, fetch_jwks: Callable[[], dict] | None) -> tuple[Actor, float, str]:

@@ -20,7 +20,7 @@ space ids as parameters of one condition (``published``, ``readable``, ``waiting
 database filters and pages — an item one may not read is never fetched.
 
 A reader is derived from the read model only, so it holds as long as the model's version has not
-moved (``AccessReadModel.version``). Readers are kept per service and database (``ReaderCache``),
+moved (``AccessReadModel.version``). Readers are kept per service and database (``kernel.lru.LRU``),
 by caller and communities, with the version they were built at: ``reader`` reads the version (one
 small query) and builds a reader only when it moved. ``read`` goes further for a read made of one
 statement: it runs the statement with the kept reader, and the version the statement's rows carry
@@ -30,7 +30,6 @@ statement: it runs the statement with the kept reader, and the version the state
 from __future__ import annotations
 
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +38,7 @@ from kernel.access.readmodel import AccessReadModel
 from kernel.access.rules import CommunityAccess, Standing, community_visible
 from kernel.auth import Actor
 from kernel.inputs import uuid_or_none
+from kernel.lru import LRU
 from services.publishing import domain
 from services.publishing.plugins import content_types
 
@@ -219,27 +219,7 @@ class Reader:
         return sql, self.params(workflow=True)
 
 
-class ReaderCache:
-    """The last reader built for each caller and set of communities, at most ``size`` of them."""
-
-    def __init__(self, size: int = CACHED_READERS):
-        self.size = size
-        self._readers: OrderedDict[Hashable, Reader] = OrderedDict()
-
-    def get(self, key: Hashable) -> Reader | None:
-        reader = self._readers.get(key)
-        if reader is not None:
-            self._readers.move_to_end(key)
-        return reader
-
-    def put(self, key: Hashable, reader: Reader) -> None:
-        self._readers[key] = reader
-        self._readers.move_to_end(key)
-        while len(self._readers) > self.size:
-            self._readers.popitem(last=False)
-
-
-_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection pool -> ReaderCache
+_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection pool -> its kept readers
 
 
 class Visibility:
@@ -250,9 +230,9 @@ class Visibility:
         self.model = AccessReadModel(db)
         pool = getattr(db, "pool", None)
         if pool is None:  # a stand-in transaction in a unit test: nothing kept
-            self.cache = ReaderCache()
+            self.cache: LRU[Hashable, Reader] = LRU(CACHED_READERS)
         else:
-            self.cache = _caches.get(pool) or _caches.setdefault(pool, ReaderCache())
+            self.cache = _caches.get(pool) or _caches.setdefault(pool, LRU(CACHED_READERS))
 
     def reader(self, actor: Actor | None, community_ids: Iterable[str] | None) -> Reader:
         """What ``actor`` (``None``: anonymous) reads in these communities (``None``: the ones they
